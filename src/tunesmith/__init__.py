@@ -1,0 +1,76 @@
+"""tunesmith: hyperparameter optimization with durable studies and low overhead.
+
+Example:
+    >>> import tunesmith as ts
+    >>> def objective(trial):
+    ...     x = trial.suggest_float("x", -10, 10)
+    ...     return (x - 2) ** 2
+    >>> study = ts.create_study(seed=0)
+    >>> study.optimize(objective, n_trials=50)
+    >>> abs(study.best_params["x"] - 2) < 1
+    True
+"""
+
+from __future__ import annotations
+
+from . import samplers, storages
+from ._errors import (
+    DuplicatedStudyError,
+    MissingExtraError,
+    SearchSpaceExhausted,
+    StudyNotFoundError,
+    TrialFinishedError,
+    TunesmithError,
+)
+from ._functional import OptimizeResult, maximize, minimize
+from .space import (
+    Categorical,
+    Conditional,
+    Distribution,
+    Float,
+    Int,
+    Scipy,
+    Space,
+    UnionSpace,
+    as_distribution,
+    as_space,
+)
+from .study import Study, create_study, create_trial, delete_study, list_studies, load_study
+from .trial import FrozenTrial, Trial, TrialPruned, TrialState
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Categorical",
+    "Conditional",
+    "Distribution",
+    "DuplicatedStudyError",
+    "Float",
+    "FrozenTrial",
+    "Int",
+    "MissingExtraError",
+    "OptimizeResult",
+    "Scipy",
+    "SearchSpaceExhausted",
+    "Space",
+    "Study",
+    "StudyNotFoundError",
+    "Trial",
+    "TrialFinishedError",
+    "TrialPruned",
+    "TrialState",
+    "TunesmithError",
+    "UnionSpace",
+    "__version__",
+    "as_distribution",
+    "as_space",
+    "create_study",
+    "create_trial",
+    "delete_study",
+    "list_studies",
+    "load_study",
+    "maximize",
+    "minimize",
+    "samplers",
+    "storages",
+]

@@ -1,0 +1,120 @@
+"""The sampler contract: what a sampler sees and when it is called."""
+
+from __future__ import annotations
+
+import zlib
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..space import Distribution, Space, UnionSpace
+from ..trial import FrozenTrial, TrialState
+
+__all__ = ["BaseSampler", "History"]
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A study's trials as a sampler sees them: read-only, indexed by trial number.
+
+    Attributes:
+        trials: Every trial, in number order. RUNNING ones are there too (their ``params`` hold
+            what they were asked with), so parallel suggestions can avoid them.
+        directions: ``"minimize"`` or ``"maximize"`` per objective.
+    """
+
+    trials: Sequence[FrozenTrial]
+    directions: tuple[str, ...]
+
+    def with_state(self, *states: TrialState) -> list[FrozenTrial]:
+        """Trials in any of ``states``."""
+        return [t for t in self.trials if t.state in states]
+
+    def observations(self, space: Space | UnionSpace) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Encoded data for model-based samplers.
+
+        Returns:
+            ``(X, Y, X_pending)``: ``X`` is ``n x d`` (unit cube, ``nan`` for inactive parameters)
+            for COMPLETE trials whose parameters fit ``space``, ``Y`` is ``n x m`` with every
+            objective turned into one to minimise, ``X_pending`` is ``p x d`` for RUNNING trials.
+        """
+        signs = np.array([1.0 if d == "minimize" else -1.0 for d in self.directions])
+        xs, ys, pending = [], [], []
+        for t in self.trials:
+            if t.state is TrialState.COMPLETE and t.values is not None:
+                x = _encode_if_fits(space, t.params)
+                if x is not None:
+                    xs.append(x)
+                    ys.append(signs * np.asarray(t.values, dtype=float))
+            elif t.state is TrialState.RUNNING and t.params:
+                x = _encode_if_fits(space, t.params)
+                if x is not None:
+                    pending.append(x)
+        d, m = space.n_dims, len(self.directions)
+        return (
+            np.array(xs).reshape(len(xs), d),
+            np.array(ys).reshape(len(ys), m),
+            np.array(pending).reshape(len(pending), d),
+        )
+
+
+def _encode_if_fits(space: Space | UnionSpace, params: Mapping[str, Any]) -> np.ndarray | None:
+    try:
+        return space.encode({k: v for k, v in params.items() if k in space})
+    except (ValueError, TypeError):  # a value outside today's space (the space changed)
+        return None
+
+
+class BaseSampler(ABC):
+    """Proposes configurations. Samplers never call the objective nor touch storage.
+
+    Call order, from ``Study.ask``:
+        1. ``propose(history, space, numbers)``: one configuration per new trial number, all at
+           once so a model-based sampler can make a batch diverse. ``space`` is the declared
+           space of ``ask(space)``; for define-by-run trials it is ``fixed_space`` if the sampler
+           has one, else the space inferred from earlier trials (possibly empty).
+        2. ``claim_of(params)``: a key no other trial of the study may hold (the grid point), or
+           ``None``. If another process took it first, the study syncs and calls ``propose``
+           again for that trial.
+        3. ``sample_param(history, name, distribution, number, params)``: for each
+           define-by-run parameter the proposal does not cover.
+
+    Raise ``SearchSpaceExhausted`` from ``propose`` when nothing is left to try.
+    """
+
+    #: A space the sampler brings itself (a grid), used for define-by-run trials.
+    fixed_space: Space | UnionSpace | None = None
+
+    @abstractmethod
+    def propose(
+        self, history: History, space: Space | UnionSpace, numbers: Sequence[int]
+    ) -> list[dict[str, Any]]:
+        """One configuration of ``space`` (active parameters only) per trial number."""
+
+    def sample_param(
+        self,
+        history: History,
+        name: str,
+        distribution: Distribution,
+        number: int,
+        params: Mapping[str, Any],
+    ) -> Any:
+        """A value for one define-by-run parameter; by default drawn uniformly at random."""
+        rng = _param_rng(getattr(self, "seed", 0) or 0, number, name)
+        return distribution.decode(rng.random())
+
+    def claim_of(self, params: Mapping[str, Any]) -> str | None:
+        """A study-wide unique key for ``params``, or ``None`` when duplicates are fine."""
+        return None
+
+    def is_exhausted(self, history: History) -> bool:
+        """True when ``propose`` has nothing left (checked before a trial is created)."""
+        return False
+
+
+def _param_rng(seed: int, number: int, name: str) -> np.random.Generator:
+    """Generator for one (trial, parameter): reproducible whatever the order of suggestions."""
+    return np.random.default_rng([seed, number, zlib.crc32(name.encode())])

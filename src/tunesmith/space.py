@@ -1,0 +1,909 @@
+"""Search spaces: hyperparameter distributions and the one encoding every sampler shares.
+
+Each hyperparameter is one dimension of the unit hypercube ``[0, 1]^d``. ``decode`` maps a point of
+the cube to a configuration (only the active parameters), ``encode`` maps a configuration back,
+with ``nan`` for the dimensions of inactive conditional parameters. Discrete parameters (integers,
+stepped floats, categoricals) with ``k`` values split ``[0, 1]`` into ``k`` equal bins and encode a
+value as the centre of its bin, so a uniform point of the cube picks every value with equal chance.
+
+Example:
+    >>> import tunesmith as ts
+    >>> space = ts.Space({
+    ...     "kernel": ts.Categorical(["rbf", "poly"]),
+    ...     "C": ts.Float(1e-3, 1e3, log=True),
+    ...     "degree": ts.Int(2, 5).when(kernel="poly"),
+    ... })
+    >>> space.decode([0.9, 0.5, 0.0])
+    {'kernel': 'poly', 'C': 1.0, 'degree': 2}
+    >>> space.encode({"kernel": "rbf", "C": 1.0})
+    array([0.25, 0.5 ,  nan])
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeAlias
+
+import numpy as np
+
+__all__ = [
+    "Categorical",
+    "Conditional",
+    "Distribution",
+    "Fixed",
+    "Float",
+    "Int",
+    "Scipy",
+    "Space",
+    "SpaceLike",
+    "UnionSpace",
+    "as_distribution",
+    "as_space",
+    "distribution_from_dict",
+]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+class Distribution(ABC):
+    """The domain of one hyperparameter and its map to and from ``[0, 1]``.
+
+    Subclasses are frozen dataclasses, so two equal distributions compare equal and hash alike.
+    """
+
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def decode(self, u: float) -> Any:
+        """Value for the unit coordinate ``u`` (clipped into ``[0, 1]``)."""
+
+    @abstractmethod
+    def encode(self, value: Any) -> float:
+        """Unit coordinate of ``value``; ``decode(encode(v)) == v`` for every ``v`` in the domain."""
+
+    @abstractmethod
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` belongs to the domain (type included: ``2.0`` is no ``Int`` value)."""
+
+    @abstractmethod
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description; ``distribution_from_dict`` inverts it."""
+
+    def grid(self) -> list[Any] | None:
+        """Every value of a finite domain in order, or ``None`` for a continuous one."""
+        return None
+
+    def to_internal(self, value: Any) -> Any:
+        """JSON-ready form of ``value`` for storage (categoricals store the index)."""
+        return value
+
+    def to_external(self, internal: Any) -> Any:
+        """Inverse of ``to_internal``."""
+        return internal
+
+    def when(self, **parents: Any) -> Conditional:
+        """Make this parameter active only when each named parent takes one of the given values.
+
+        A list gives several allowed values; anything else is one value.
+
+        Example:
+            >>> import tunesmith as ts
+            >>> ts.Int(2, 5).when(kernel=["poly", "sigmoid"]).parents
+            {'kernel': ('poly', 'sigmoid')}
+        """
+        return Conditional(self, parents)
+
+    def validate(self, name: str, value: Any) -> None:
+        """Raise ``ValueError`` naming ``name`` when ``value`` is outside the domain."""
+        if not self.contains(value):
+            raise ValueError(f"Parameter {name!r}: {value!r} is not in {self!r}.")
+
+
+def _check_bounds(low: Any, high: Any, kind: str) -> None:
+    for arg, v in (("low", low), ("high", high)):
+        if not _is_number(v) or not math.isfinite(v):
+            raise ValueError(f"{kind}: `{arg}` must be a finite number, but got {arg}={v!r}.")
+    if low > high:
+        raise ValueError(f"{kind}: `low <= high` must hold, but got (low={low!r}, high={high!r}).")
+
+
+@dataclass(frozen=True, slots=True)
+class Float(Distribution):
+    """A real hyperparameter in ``[low, high]``, optionally log-scaled or on a grid of ``step``.
+
+    Args:
+        low: Lower bound (inclusive).
+        high: Upper bound (inclusive).
+        log: Sample uniformly in ``log(value)``; needs ``low > 0``.
+        step: Restrict values to ``low + k * step``; ``step`` must divide ``high - low``.
+
+    Example:
+        >>> import tunesmith as ts
+        >>> round(ts.Float(1e-4, 1.0, log=True).decode(0.5), 12)
+        0.01
+        >>> ts.Float(0.0, 1.0, step=0.25).grid()
+        [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+
+    low: float
+    high: float
+    log: bool = field(default=False, kw_only=True)
+    step: float | None = field(default=None, kw_only=True)
+    kind: ClassVar[str] = "float"
+
+    def __post_init__(self) -> None:
+        _check_bounds(self.low, self.high, "Float")
+        object.__setattr__(self, "low", float(self.low))
+        object.__setattr__(self, "high", float(self.high))
+        if not isinstance(self.log, bool):
+            raise TypeError(f"Float: `log` must be a bool, but got log={self.log!r}.")
+        if self.log and self.low <= 0:
+            raise ValueError(
+                f"Float: log=True needs `low > 0`, but got (low={self.low!r}, high={self.high!r})."
+            )
+        if self.step is not None:
+            if self.log:
+                raise ValueError("Float: `step` and log=True cannot be combined; give one of them.")
+            if not _is_number(self.step) or not self.step > 0:
+                raise ValueError(f"Float: `step` must be > 0, but got step={self.step!r}.")
+            n = (self.high - self.low) / self.step
+            if abs(n - round(n)) > 1e-8 * max(1.0, n):
+                raise ValueError(
+                    f"Float: `step` must divide `high - low`, but got (low={self.low!r}, "
+                    f"high={self.high!r}, step={self.step!r})."
+                )
+            object.__setattr__(self, "step", float(self.step))
+
+    @property
+    def _n_points(self) -> int:
+        assert self.step is not None
+        return round((self.high - self.low) / self.step) + 1
+
+    def decode(self, u: float) -> float:
+        u = min(max(float(u), 0.0), 1.0)
+        if self.step is not None:
+            n = self._n_points
+            return min(self.low + min(int(u * n), n - 1) * self.step, self.high)
+        if self.log:
+            x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        else:
+            x = self.low + u * (self.high - self.low)
+        return min(max(x, self.low), self.high)
+
+    def encode(self, value: Any) -> float:
+        x = float(value)
+        if self.step is not None:
+            n = self._n_points
+            return (min(max(round((x - self.low) / self.step), 0), n - 1) + 0.5) / n
+        if self.high == self.low:
+            return 0.5
+        if self.log:
+            span = math.log(self.high) - math.log(self.low)
+            u = (math.log(x) - math.log(self.low)) / span
+        else:
+            u = (x - self.low) / (self.high - self.low)
+        return min(max(u, 0.0), 1.0)
+
+    def contains(self, value: Any) -> bool:
+        if not _is_number(value) or not self.low <= value <= self.high:
+            return False
+        if self.step is None:
+            return True
+        k = (value - self.low) / self.step
+        return abs(k - round(k)) <= 1e-8 * max(1.0, abs(k))
+
+    def grid(self) -> list[Any] | None:
+        if self.step is None:
+            return [self.low] if self.low == self.high else None
+        return [self.decode((i + 0.5) / self._n_points) for i in range(self._n_points)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "low": self.low, "high": self.high, "log": self.log,
+                "step": self.step}
+
+    def to_external(self, internal: Any) -> float:
+        return float(internal)
+
+
+@dataclass(frozen=True, slots=True)
+class Int(Distribution):
+    """An integer hyperparameter in ``[low, high]`` on multiples of ``step``, optionally log-scaled.
+
+    Values always come back as Python ``int``.
+
+    Args:
+        low: Lower bound (inclusive).
+        high: Upper bound (inclusive); ``high - low`` must be a multiple of ``step``.
+        log: Sample uniformly in ``log(value)``; needs ``low >= 1`` and ``step == 1``.
+        step: Spacing of the values.
+
+    Example:
+        >>> import tunesmith as ts
+        >>> ts.Int(0, 10, step=5).grid()
+        [0, 5, 10]
+        >>> ts.Int(1, 1024, log=True).decode(0.5)
+        32
+    """
+
+    low: int
+    high: int
+    log: bool = field(default=False, kw_only=True)
+    step: int = field(default=1, kw_only=True)
+    kind: ClassVar[str] = "int"
+
+    def __post_init__(self) -> None:
+        for arg, v in (("low", self.low), ("high", self.high), ("step", self.step)):
+            integral = isinstance(v, (int, np.integer)) or (
+                isinstance(v, (float, np.floating)) and float(v).is_integer()
+            )
+            if isinstance(v, (bool, np.bool_)) or not integral:
+                raise ValueError(f"Int: `{arg}` must be an integer, but got {arg}={v!r}.")
+            object.__setattr__(self, arg, int(v))
+        if self.low > self.high:
+            raise ValueError(
+                f"Int: `low <= high` must hold, but got (low={self.low!r}, high={self.high!r})."
+            )
+        if self.step < 1:
+            raise ValueError(f"Int: `step` must be >= 1, but got step={self.step!r}.")
+        if (self.high - self.low) % self.step:
+            raise ValueError(
+                f"Int: `step` must divide `high - low`, but got (low={self.low!r}, "
+                f"high={self.high!r}, step={self.step!r})."
+            )
+        if not isinstance(self.log, bool):
+            raise TypeError(f"Int: `log` must be a bool, but got log={self.log!r}.")
+        if self.log and self.low < 1:
+            raise ValueError(
+                f"Int: log=True needs `low >= 1`, but got (low={self.low!r}, high={self.high!r})."
+            )
+        if self.log and self.step != 1:
+            raise ValueError(f"Int: log=True needs step=1, but got step={self.step!r}.")
+
+    def decode(self, u: float) -> int:
+        u = min(max(float(u), 0.0), 1.0)
+        if self.log:
+            # Integer k owns [k, k + 1) of a log-uniform draw on [low, high + 1).
+            lo, hi = math.log(self.low), math.log(self.high + 1)
+            return min(max(math.floor(math.exp(lo + u * (hi - lo))), self.low), self.high)
+        n = (self.high - self.low) // self.step + 1
+        return self.low + min(int(u * n), n - 1) * self.step
+
+    def encode(self, value: Any) -> float:
+        x = int(value)
+        if self.log:
+            lo, hi = math.log(self.low), math.log(self.high + 1)
+            centre = 0.5 * (math.log(x) + math.log(x + 1))  # floor(exp(centre)) == x
+            return min(max((centre - lo) / (hi - lo), 0.0), 1.0)
+        n = (self.high - self.low) // self.step + 1
+        return (min(max((x - self.low) // self.step, 0), n - 1) + 0.5) / n
+
+    def contains(self, value: Any) -> bool:
+        return (
+            isinstance(value, (int, np.integer))
+            and not isinstance(value, (bool, np.bool_))
+            and self.low <= value <= self.high
+            and (value - self.low) % self.step == 0
+        )
+
+    def grid(self) -> list[Any] | None:
+        return list(range(self.low, self.high + 1, self.step))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "low": self.low, "high": self.high, "log": self.log,
+                "step": self.step}
+
+    def to_external(self, internal: Any) -> int:
+        return int(internal)
+
+
+def _choice_key(value: Any) -> Any:
+    """Key that tells ``1``, ``1.0`` and ``True`` apart (they are equal in Python)."""
+    if isinstance(value, tuple):
+        return (tuple, tuple(_choice_key(v) for v in value))
+    try:
+        hash(value)
+    except TypeError:
+        return (id, id(value))
+    return (type(value), value)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Categorical(Distribution):
+    """One of a fixed list of choices: ``None``, bools, numbers, strings, tuples or any object.
+
+    The chosen value itself comes back, never its index. SQL storages need JSON-ready choices
+    (``None``, bools, numbers, strings and tuples of those).
+
+    Example:
+        >>> import tunesmith as ts
+        >>> ts.Categorical([None, True, "auto", (1, 2)]).decode(0.99)
+        (1, 2)
+    """
+
+    choices: tuple[Any, ...]
+    kind: ClassVar[str] = "categorical"
+    _index: dict[Any, int] = field(init=False, repr=False, compare=False)
+
+    def __init__(self, choices: Sequence[Any]) -> None:
+        if isinstance(choices, (str, bytes)) or not isinstance(choices, (Sequence, np.ndarray)):
+            raise TypeError(
+                f"Categorical: `choices` must be a list or tuple of values, but got {choices!r}."
+            )
+        values = tuple(choices.tolist() if isinstance(choices, np.ndarray) else choices)
+        if not values:
+            raise ValueError("Categorical: `choices` must not be empty, but got [].")
+        index: dict[Any, int] = {}
+        for i, v in enumerate(values):
+            if isinstance(v, float) and math.isnan(v):
+                raise ValueError(f"Categorical: `choices` must not contain nan, but got {values!r}.")
+            key = _choice_key(v)
+            if key in index:
+                raise ValueError(
+                    f"Categorical: `choices` must be distinct, but {v!r} appears twice in "
+                    f"{list(values)!r}."
+                )
+            index[key] = i
+        object.__setattr__(self, "choices", values)
+        object.__setattr__(self, "_index", index)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Categorical) and list(self._index) == list(other._index)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._index))
+
+    def index(self, value: Any) -> int:
+        """Position of ``value`` among the choices; ``ValueError`` when absent."""
+        i = self._index.get(_choice_key(value))
+        if i is None:
+            raise ValueError(f"{value!r} is not one of the choices {list(self.choices)!r}.")
+        return i
+
+    def decode(self, u: float) -> Any:
+        k = len(self.choices)
+        return self.choices[min(int(min(max(float(u), 0.0), 1.0) * k), k - 1)]
+
+    def encode(self, value: Any) -> float:
+        return (self.index(value) + 0.5) / len(self.choices)
+
+    def contains(self, value: Any) -> bool:
+        return _choice_key(value) in self._index
+
+    def grid(self) -> list[Any] | None:
+        return list(self.choices)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "choices": [_to_json_value(c) for c in self.choices]}
+
+    def to_internal(self, value: Any) -> int:
+        return self.index(value)
+
+    def to_external(self, internal: Any) -> Any:
+        return self.choices[int(internal)]
+
+
+def _to_json_value(value: Any) -> Any:
+    """Choices as JSON: tuples are tagged so they come back as tuples, not lists."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, tuple):
+        return {"tuple": [_to_json_value(v) for v in value]}
+    raise TypeError(
+        f"Categorical choice {value!r} of type {type(value).__name__} cannot be stored as JSON; "
+        "SQL storages accept None, bools, numbers, strings and tuples of those."
+    )
+
+
+def _from_json_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(_from_json_value(v) for v in value["tuple"])
+    return value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Scipy(Distribution):
+    """A frozen ``scipy.stats`` distribution, sampled through its quantile function.
+
+    ``uniform``, ``loguniform`` and ``randint`` become ``Float`` / ``Int`` in ``as_distribution``;
+    this class covers the rest (normal, beta, poisson...). Discrete ones yield ``int``.
+    """
+
+    frozen: Any
+    kind: ClassVar[str] = "scipy"
+
+    def __post_init__(self) -> None:
+        if not hasattr(self.frozen, "ppf") or not hasattr(self.frozen, "dist"):
+            raise TypeError(f"Scipy: expected a frozen scipy.stats distribution, got {self.frozen!r}.")
+
+    @property
+    def _discrete(self) -> bool:
+        import scipy.stats
+
+        return isinstance(self.frozen.dist, scipy.stats.rv_discrete)
+
+    def _key(self) -> tuple[str, tuple[Any, ...], tuple[tuple[str, Any], ...]]:
+        return (self.frozen.dist.name, tuple(self.frozen.args), tuple(sorted(self.frozen.kwds.items())))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scipy) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        name, args, kwds = self._key()
+        inner = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwds])
+        return f"Scipy(scipy.stats.{name}({inner}))"
+
+    def decode(self, u: float) -> Any:
+        # Keep away from the quantiles 0 and 1, which are infinite for unbounded distributions.
+        x = float(self.frozen.ppf(min(max(float(u), 1e-12), 1.0 - 1e-12)))
+        return int(x) if self._discrete else x
+
+    def encode(self, value: Any) -> float:
+        if self._discrete:
+            lo = float(self.frozen.cdf(value - 1))
+            return min(max((lo + float(self.frozen.cdf(value))) / 2.0, 0.0), 1.0)
+        return min(max(float(self.frozen.cdf(value)), 0.0), 1.0)
+
+    def contains(self, value: Any) -> bool:
+        if not _is_number(value):
+            return False
+        if self._discrete and not isinstance(value, (int, np.integer)):
+            return False
+        lo, hi = self.frozen.support()
+        return bool(lo <= value <= hi)
+
+    def to_dict(self) -> dict[str, Any]:
+        name, args, kwds = self._key()
+        return {"kind": self.kind, "name": name, "args": list(args), "kwds": dict(kwds)}
+
+    def to_external(self, internal: Any) -> Any:
+        return int(internal) if self._discrete else float(internal)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Fixed(Distribution):
+    """One value given by ``enqueue_trial`` before the parameter's real domain is known.
+
+    The trial replaces it with the real distribution when the objective suggests the parameter.
+    """
+
+    value: Any
+    kind: ClassVar[str] = "fixed"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Fixed) and _choice_key(self.value) == _choice_key(other.value)
+
+    def __hash__(self) -> int:
+        return hash(_choice_key(self.value))
+
+    def decode(self, u: float) -> Any:
+        return self.value
+
+    def encode(self, value: Any) -> float:
+        return 0.5
+
+    def contains(self, value: Any) -> bool:
+        return _choice_key(value) == _choice_key(self.value)
+
+    def grid(self) -> list[Any] | None:
+        return [self.value]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "value": _to_json_value(self.value)}
+
+
+def distribution_from_dict(data: Mapping[str, Any]) -> Distribution:
+    """Rebuild a distribution from ``Distribution.to_dict()`` output."""
+    kind = data.get("kind")
+    if kind == "float":
+        return Float(data["low"], data["high"], log=data["log"], step=data["step"])
+    if kind == "int":
+        return Int(data["low"], data["high"], log=data["log"], step=data["step"])
+    if kind == "categorical":
+        return Categorical([_from_json_value(c) for c in data["choices"]])
+    if kind == "fixed":
+        return Fixed(_from_json_value(data["value"]))
+    if kind == "scipy":
+        import scipy.stats
+
+        return Scipy(getattr(scipy.stats, data["name"])(*data["args"], **data["kwds"]))
+    raise ValueError(f"Unknown distribution kind {kind!r}; expected float, int, categorical or scipy.")
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional:
+    """A distribution that is active only when its parents take given values.
+
+    Built with ``Distribution.when``; ``parents`` maps each parent name to its allowed values.
+    """
+
+    distribution: Distribution
+    parents: dict[str, tuple[Any, ...]]
+
+    def __init__(self, distribution: Distribution, parents: Mapping[str, Any]) -> None:
+        if not parents:
+            raise ValueError("when(): name at least one parent, e.g. .when(kernel='poly').")
+        normalized = {
+            name: tuple(values) if isinstance(values, list) else (values,)
+            for name, values in parents.items()
+        }
+        for name, values in normalized.items():
+            if not values:
+                raise ValueError(f"when(): parent {name!r} needs at least one allowed value.")
+        object.__setattr__(self, "distribution", distribution)
+        object.__setattr__(self, "parents", normalized)
+
+    def when(self, **parents: Any) -> Conditional:
+        """Add more parents; the parameter is active only when all conditions hold."""
+        return Conditional(self.distribution, {**self.parents, **parents})
+
+
+def as_distribution(spec: Any, name: str = "?") -> Distribution:
+    """Turn a tunesmith distribution, a list of values or a frozen scipy distribution into one.
+
+    Example:
+        >>> import scipy.stats, tunesmith as ts
+        >>> ts.as_distribution([1, 10, 100])
+        Categorical(choices=(1, 10, 100))
+        >>> ts.as_distribution(scipy.stats.loguniform(1e-3, 1e3))
+        Float(low=0.001, high=1000.0, log=True, step=None)
+    """
+    if isinstance(spec, Distribution):
+        return spec
+    if isinstance(spec, (list, tuple, range, np.ndarray)):
+        return Categorical(list(spec))
+    if hasattr(spec, "ppf") and hasattr(spec, "dist"):
+        return _from_scipy(spec)
+    raise TypeError(
+        f"Parameter {name!r}: expected a tunesmith distribution (Float, Int, Categorical), a list of "
+        f"values or a frozen scipy.stats distribution, but got {spec!r}."
+    )
+
+
+def _from_scipy(frozen: Any) -> Distribution:
+    name = frozen.dist.name
+    lo, hi = frozen.support()
+    if not frozen.kwds.get("loc", 0) and frozen.kwds.get("scale", 1) == 1:
+        if name == "randint":
+            return Int(int(lo), int(hi))
+        if name in ("loguniform", "reciprocal"):
+            return Float(float(lo), float(hi), log=True)
+    if name == "uniform":
+        return Float(float(lo), float(hi))
+    return Scipy(frozen)
+
+
+class Space:
+    """A search space: named distributions, some of them conditional on others.
+
+    Args:
+        params: Mapping of name to a distribution, a ``Conditional`` (from ``.when``), a list of
+            values or a frozen ``scipy.stats`` distribution.
+
+    Parameters are kept in an order where every parent precedes its children; the unit-cube
+    dimensions follow that order.
+
+    Example:
+        >>> import tunesmith as ts
+        >>> space = ts.Space({"x": ts.Float(-5, 5), "n": ts.Int(1, 3)})
+        >>> space.names, space.n_dims
+        (('x', 'n'), 2)
+        >>> space.decode([0.5, 0.0])
+        {'x': 0.0, 'n': 1}
+    """
+
+    __slots__ = ("_conditions", "_items", "distributions", "names")
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        if not isinstance(params, Mapping):
+            raise TypeError(f"Space: expected a dict of name -> distribution, but got {params!r}.")
+        dists: dict[str, Distribution] = {}
+        conditions: dict[str, dict[str, tuple[Any, ...]]] = {}
+        for name, spec in params.items():
+            if not isinstance(name, str) or not name:
+                raise ValueError(f"Space: parameter names must be non-empty strings, got {name!r}.")
+            if isinstance(spec, Conditional):
+                dists[name] = spec.distribution
+                conditions[name] = spec.parents
+            else:
+                dists[name] = as_distribution(spec, name)
+        order = _parents_first(dists, conditions)
+        self.names: tuple[str, ...] = tuple(order)
+        self.distributions: dict[str, Distribution] = {n: dists[n] for n in order}
+        self._conditions = conditions
+        self._items = tuple((n, dists[n], conditions.get(n)) for n in order)
+
+    @property
+    def n_dims(self) -> int:
+        return len(self.names)
+
+    @property
+    def conditions(self) -> Mapping[str, Mapping[str, tuple[Any, ...]]]:
+        """Parent conditions of every conditional parameter."""
+        return self._conditions
+
+    def __repr__(self) -> str:
+        return f"Space({self.distributions!r}, conditions={self._conditions!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Space) and self._items == other._items
+
+    def __hash__(self) -> int:
+        return hash(self.names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.distributions
+
+    @staticmethod
+    def _active(cond: dict[str, tuple[Any, ...]] | None, params: Mapping[str, Any]) -> bool:
+        if cond is None:
+            return True
+        for parent, allowed in cond.items():
+            if parent not in params:
+                return False
+            key = _choice_key(params[parent])
+            if not any(_choice_key(a) == key for a in allowed):
+                return False
+        return True
+
+    def is_active(self, name: str, params: Mapping[str, Any]) -> bool:
+        """Whether ``name`` is active given the values of its parents in ``params``."""
+        return self._active(self._conditions.get(name), params)
+
+    def decode(self, u: Sequence[float] | np.ndarray) -> dict[str, Any]:
+        """Configuration for a point ``u`` of shape ``(d,)``; inactive parameters are left out."""
+        params: dict[str, Any] = {}
+        for (name, dist, cond), ui in zip(self._items, u):
+            if cond is None or self._active(cond, params):
+                params[name] = dist.decode(ui)
+        return params
+
+    def encode(self, params: Mapping[str, Any]) -> np.ndarray:
+        """Point of shape ``(d,)`` for a configuration; ``nan`` where a parameter is inactive."""
+        out = np.full(len(self._items), np.nan)
+        for i, (name, dist, cond) in enumerate(self._items):
+            if name in params and (cond is None or self._active(cond, params)):
+                out[i] = dist.encode(params[name])
+        return out
+
+    def encode_many(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Array of shape ``(n, d)`` for ``n`` configurations."""
+        if not configs:
+            return np.empty((0, self.n_dims))
+        return np.stack([self.encode(c) for c in configs])
+
+    def decode_many(self, points: np.ndarray) -> list[dict[str, Any]]:
+        """Configurations for an ``(n, d)`` array of points."""
+        return [self.decode(row) for row in np.asarray(points, dtype=float)]
+
+    def validate(self, params: Mapping[str, Any]) -> None:
+        """Raise ``ValueError`` unless ``params`` is a complete configuration of this space.
+
+        Every active parameter must be present and in its domain; nothing else may be given.
+        """
+        unknown = set(params) - set(self.names)
+        if unknown:
+            raise ValueError(
+                f"Unknown parameter(s) {sorted(unknown)}; the space has {list(self.names)}."
+            )
+        for name, dist, cond in self._items:
+            active = cond is None or self._active(cond, params)
+            if active and name not in params:
+                raise ValueError(f"Parameter {name!r} is active but missing from {dict(params)!r}.")
+            if not active and name in params:
+                raise ValueError(
+                    f"Parameter {name!r} is given but inactive: it needs {cond!r}."
+                )
+            if active:
+                dist.validate(name, params[name])
+
+    def grid(self) -> list[dict[str, Any]]:
+        """Every configuration of a finite space, in a stable order (the first name varies slowest).
+
+        Raises:
+            ValueError: A parameter is continuous (a float without ``step`` or a scipy density).
+        """
+        values: dict[str, list[Any]] = {}
+        for name, dist in self.distributions.items():
+            g = dist.grid()
+            if g is None:
+                raise ValueError(
+                    f"Parameter {name!r} ({dist!r}) is continuous and cannot be enumerated; give "
+                    "a list of values or a step."
+                )
+            values[name] = g
+        configs: list[dict[str, Any]] = [{}]
+        for name, _, cond in self._items:
+            nxt: list[dict[str, Any]] = []
+            for c in configs:
+                if cond is None or self._active(cond, c):
+                    nxt.extend({**c, name: v} for v in values[name])
+                else:
+                    nxt.append(c)
+            configs = nxt
+        return configs
+
+
+def _parents_first(
+    dists: Mapping[str, Distribution], conditions: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    for child, parents in conditions.items():
+        for parent, allowed in parents.items():
+            if parent not in dists:
+                raise ValueError(
+                    f"Parameter {child!r} is conditional on {parent!r}, which is not in the space "
+                    f"{list(dists)}."
+                )
+            for value in allowed:
+                if not dists[parent].contains(value):
+                    raise ValueError(
+                        f"Parameter {child!r} is conditional on {parent}={value!r}, which "
+                        f"{parent!r} ({dists[parent]!r}) can never take."
+                    )
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1 = visiting, 2 = done
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            raise ValueError(f"Conditions form a cycle: {' -> '.join((*path, name))}.")
+        state[name] = 1
+        for parent in conditions.get(name, {}):
+            visit(parent, (*path, name))
+        state[name] = 2
+        order.append(name)
+
+    for name in dists:
+        visit(name, ())
+    return order
+
+
+class UnionSpace:
+    """Disjoint sub-spaces, like scikit-learn's list of parameter grids.
+
+    The first unit-cube dimension chooses the sub-space; each sub-space has its own dimensions
+    after it (``nan`` when another sub-space is chosen). A name may appear in several sub-spaces
+    with different domains.
+
+    Example:
+        >>> import tunesmith as ts
+        >>> space = ts.as_space([{"kernel": ["linear"], "C": [1, 10]},
+        ...                      {"kernel": ["rbf"], "gamma": [0.1, 1.0]}])
+        >>> len(space.grid())
+        4
+        >>> space.decode([0.9, 0.0, 0.0, 0.0, 0.9])
+        {'kernel': 'rbf', 'gamma': 1.0}
+    """
+
+    __slots__ = ("_offsets", "spaces")
+
+    def __init__(self, spaces: Sequence[Space]) -> None:
+        if not spaces:
+            raise ValueError("UnionSpace: give at least one sub-space, but got [].")
+        self.spaces = tuple(spaces)
+        offsets, total = [], 1
+        for s in self.spaces:
+            offsets.append(total)
+            total += s.n_dims
+        self._offsets = tuple(offsets)
+
+    @property
+    def n_dims(self) -> int:
+        return 1 + sum(s.n_dims for s in self.spaces)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(n for s in self.spaces for n in s.names))
+
+    @property
+    def distributions(self) -> dict[str, Distribution]:
+        """First domain seen for each name."""
+        out: dict[str, Distribution] = {}
+        for s in self.spaces:
+            for n, d in s.distributions.items():
+                out.setdefault(n, d)
+        return out
+
+    def __repr__(self) -> str:
+        return f"UnionSpace({list(self.spaces)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UnionSpace) and self.spaces == other.spaces
+
+    def __hash__(self) -> int:
+        return hash(self.spaces)
+
+    def __contains__(self, name: object) -> bool:
+        return any(name in s for s in self.spaces)
+
+    def branch_of(self, params: Mapping[str, Any]) -> int:
+        """Index of the first sub-space that holds ``params``; ``ValueError`` if none does."""
+        for i, s in enumerate(self.spaces):
+            try:
+                s.validate(params)
+            except ValueError:
+                continue
+            return i
+        raise ValueError(f"{dict(params)!r} belongs to none of the {len(self.spaces)} sub-spaces.")
+
+    def decode(self, u: Sequence[float] | np.ndarray) -> dict[str, Any]:
+        k = len(self.spaces)
+        b = min(int(min(max(float(u[0]), 0.0), 1.0) * k), k - 1)
+        start = self._offsets[b]
+        return self.spaces[b].decode(u[start : start + self.spaces[b].n_dims])
+
+    def encode(self, params: Mapping[str, Any]) -> np.ndarray:
+        b = self.branch_of(params)
+        out = np.full(self.n_dims, np.nan)
+        out[0] = (b + 0.5) / len(self.spaces)
+        start = self._offsets[b]
+        out[start : start + self.spaces[b].n_dims] = self.spaces[b].encode(params)
+        return out
+
+    def encode_many(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        if not configs:
+            return np.empty((0, self.n_dims))
+        return np.stack([self.encode(c) for c in configs])
+
+    def decode_many(self, points: np.ndarray) -> list[dict[str, Any]]:
+        return [self.decode(row) for row in np.asarray(points, dtype=float)]
+
+    def validate(self, params: Mapping[str, Any]) -> None:
+        self.branch_of(params)
+
+    def is_active(self, name: str, params: Mapping[str, Any]) -> bool:
+        return name in params
+
+    def grid(self) -> list[dict[str, Any]]:
+        return [c for s in self.spaces for c in s.grid()]
+
+    def distributions_for(self, params: Mapping[str, Any]) -> dict[str, Distribution]:
+        dists = self.spaces[self.branch_of(params)].distributions
+        return {n: dists[n] for n in params}
+
+
+SpaceLike: TypeAlias = "Space | UnionSpace | Mapping[str, Any] | Sequence[Mapping[str, Any]]"
+
+
+def as_space(spec: Any) -> Space | UnionSpace:
+    """Build a space from a ``Space``, a dict of name -> spec, or a list of such dicts.
+
+    Example:
+        >>> import tunesmith as ts
+        >>> ts.as_space({"lr": ts.Float(1e-4, 1e-1, log=True), "act": ["relu", "gelu"]}).names
+        ('lr', 'act')
+    """
+    if isinstance(spec, (Space, UnionSpace)):
+        return spec
+    if isinstance(spec, Mapping):
+        return Space(spec)
+    if isinstance(spec, Sequence) and not isinstance(spec, (str, bytes)):
+        if spec and all(isinstance(s, Mapping) for s in spec):
+            subs = [Space(s) for s in spec]
+            return subs[0] if len(subs) == 1 else UnionSpace(subs)
+    raise TypeError(
+        f"space: expected a dict of name -> distribution, a Space or a list of dicts, but got "
+        f"{spec!r}."
+    )
+
+
+def distributions_for(space: Space | UnionSpace, params: Mapping[str, Any]) -> dict[str, Distribution]:
+    """The domain of each parameter of ``params`` in ``space`` (sub-space aware)."""
+    if isinstance(space, UnionSpace):
+        return space.distributions_for(params)
+    return {n: space.distributions[n] for n in params}
+

@@ -1,0 +1,1138 @@
+"""Studies: ask / tell, and ``optimize`` as a thin loop over them."""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers as _numbers
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import numpy as np
+
+from ._errors import ClaimConflictError, MissingExtraError, SearchSpaceExhausted, TrialFinishedError
+from .samplers import BaseSampler, History, RandomSampler
+from .space import (
+    Distribution,
+    Fixed,
+    Space,
+    UnionSpace,
+    as_distribution,
+    as_space,
+    distributions_for,
+)
+from .storages import BaseStorage, StudySummary, get_storage
+from .storages._base import Direction
+from .trial import FrozenTrial, Trial, TrialPruned, TrialState, _as_float_tuple
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = [
+    "Study",
+    "create_study",
+    "create_trial",
+    "delete_study",
+    "list_studies",
+    "load_study",
+]
+
+_logger = logging.getLogger("tunesmith")
+_DIRECTIONS = ("minimize", "maximize")
+_TELL_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+
+Objective = Callable[[Trial], Any]
+Callback = Callable[["Study", FrozenTrial], None]
+
+
+class Study:
+    """An optimization run: its trials, in a storage, and the sampler that proposes new ones.
+
+    Create one with ``tunesmith.create_study`` or ``tunesmith.load_study``.
+
+    Example:
+        >>> import tunesmith as ts
+        >>> study = ts.create_study(direction="minimize", seed=1)
+        >>> study.optimize(lambda t: (t.suggest_float("x", -3, 3) - 1) ** 2, n_trials=40)
+        >>> round(study.best_params["x"])
+        1
+    """
+
+    def __init__(self, *, storage: BaseStorage, study_name: str, sampler: BaseSampler) -> None:
+        info = storage.get_study(study_name)
+        self._storage = storage
+        self._id = info.study_id
+        self.study_name = info.name
+        self.directions: tuple[Direction, ...] = info.directions
+        self.sampler = sampler
+        self._lock = threading.RLock()
+        self._trials: list[FrozenTrial] = []
+        self._version = 0
+        self._waiting: set[int] = set()
+        self._known: dict[str, Distribution] = {}  # first domain seen for each parameter name
+        self._inferred: Space | None = None
+        self._best: FrozenTrial | None = None
+        self._beating: set[int] = set()  # trials of this process that need heartbeats
+        self._last_reap = 0.0
+        self._stop_requested = False
+
+    def __repr__(self) -> str:
+        return f"Study(study_name={self.study_name!r}, directions={list(self.directions)!r})"
+
+    @property
+    def storage(self) -> BaseStorage:
+        return self._storage
+
+    @property
+    def direction(self) -> Direction:
+        """The direction of a single-objective study."""
+        if len(self.directions) != 1:
+            raise RuntimeError("This study has several objectives; use `directions`.")
+        return self.directions[0]
+
+    # -- cache -----------------------------------------------------------------------------------
+    def _sync(self) -> None:
+        """Bring the local cache up to date with what the storage changed since the last sync."""
+        changed, version = self._storage.trials_since(self._id, self._version)
+        if changed:
+            changed.sort(key=lambda t: t.number)
+            start = len(self._trials)
+            new = [t.number for t in changed if t.number >= start]
+            if new != list(range(start, start + len(new))):  # never expected; stay correct
+                changed, version = self._storage.trials_since(self._id, 0)
+                changed.sort(key=lambda t: t.number)
+                self._trials, self._waiting, self._best = [], set(), None
+            for t in changed:
+                self._absorb(t)
+        self._version = version
+
+    def _absorb(self, t: FrozenTrial) -> None:
+        n = t.number
+        if n < len(self._trials):
+            self._trials[n] = t
+        else:
+            self._trials.append(t)
+        if t.state is TrialState.WAITING:
+            self._waiting.add(n)
+            return
+        self._waiting.discard(n)
+        for name, dist in t.distributions.items():
+            if name not in self._known and not isinstance(dist, Fixed):
+                self._known[name] = dist
+                self._inferred = None
+        best = self._best
+        if (
+            t.state is TrialState.COMPLETE
+            and t.values is not None
+            and len(t.values) == 1
+            and t.feasible
+            and (best is None or best.values is None or self._is_better(t.values[0], best.values[0]))
+        ):
+            self._best = t
+
+    def _is_better(self, a: float, b: float) -> bool:
+        return a < b if self.directions[0] == "minimize" else a > b
+
+    def _history(self) -> History:
+        return History(self._trials, self.directions)
+
+    def _inferred_space(self) -> Space:
+        if self._inferred is None:
+            self._inferred = Space(self._known)
+        return self._inferred
+
+    # -- reading ---------------------------------------------------------------------------------
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        """Every trial, in number order (synced with the storage)."""
+        return self.get_trials()
+
+    def get_trials(self, states: Iterable[TrialState] | None = None) -> list[FrozenTrial]:
+        """Trials, optionally only those in ``states``."""
+        with self._lock:
+            self._sync()
+            if states is None:
+                return list(self._trials)
+            wanted = frozenset(states)
+            return [t for t in self._trials if t.state in wanted]
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The best COMPLETE, feasible trial of a single-objective study."""
+        if len(self.directions) != 1:
+            raise RuntimeError(
+                "best_trial is defined for one objective; this study has "
+                f"{len(self.directions)}: use best_trials (the Pareto front)."
+            )
+        with self._lock:
+            self._sync()
+            if self._best is None:
+                raise ValueError(
+                    f"Study {self.study_name!r} has no complete feasible trial yet "
+                    f"({len(self._trials)} trials in all)."
+                )
+            return self._best
+
+    @property
+    def best_value(self) -> float:
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best_trial.params)
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """COMPLETE feasible trials that no other such trial dominates (the Pareto front)."""
+        done = [t for t in self.get_trials([TrialState.COMPLETE]) if t.feasible]
+        if not done:
+            return []
+        signs = np.array([1.0 if d == "minimize" else -1.0 for d in self.directions])
+        y = np.array([t.values for t in done], dtype=float) * signs
+        keep = []
+        for i in range(len(done)):
+            dominated = np.all(y <= y[i], axis=1) & np.any(y < y[i], axis=1)
+            if not dominated.any():
+                keep.append(done[i])
+        return keep
+
+    def trials_dataframe(self) -> pandas.DataFrame:
+        """One row per trial: number, state, value(s), times, ``params_*`` and ``user_attrs_*``.
+
+        Needs the ``pandas`` extra.
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise MissingExtraError(
+                "trials_dataframe needs pandas: pip install 'tunesmith[pandas]'"
+            ) from exc
+        rows = []
+        for t in self.trials:
+            row: dict[str, Any] = {"number": t.number, "state": t.state.name}
+            if len(self.directions) == 1:
+                row["value"] = t.values[0] if t.values else None
+            else:
+                for i in range(len(self.directions)):
+                    row[f"values_{i}"] = t.values[i] if t.values else None
+            row["datetime_start"] = t.datetime_start
+            row["datetime_complete"] = t.datetime_complete
+            row["duration"] = t.duration
+            row.update({f"params_{k}": v for k, v in t.params.items()})
+            row.update({f"user_attrs_{k}": v for k, v in t.user_attrs.items()})
+            row["error"] = t.error
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    # -- ask -------------------------------------------------------------------------------------
+    @overload
+    def ask(self, space: Any = None, *, n: None = None) -> Trial: ...
+
+    @overload
+    def ask(self, space: Any = None, *, n: int) -> list[Trial]: ...
+
+    def ask(self, space: Any = None, *, n: int | None = None) -> Trial | list[Trial]:
+        """Start a trial (or ``n`` at once) and return it, RUNNING.
+
+        Args:
+            space: A declarative space (dict of name -> distribution, ``Space``, or list of dicts);
+                the trial's ``params`` then hold a whole configuration. ``None`` for define-by-run:
+                call ``trial.suggest_*``.
+            n: Ask for ``n`` trials at once, proposed together so they differ; returns a list.
+
+        Raises:
+            SearchSpaceExhausted: The sampler has nothing left to propose.
+
+        Example:
+            >>> import tunesmith as ts
+            >>> study = ts.create_study(seed=0)
+            >>> trial = study.ask({"lr": ts.Float(1e-4, 1e-1, log=True), "layers": ts.Int(1, 4)})
+            >>> sorted(trial.params)
+            ['layers', 'lr']
+            >>> _ = study.tell(trial, 0.5)
+        """
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise ValueError(f"ask: `n` must be None or an int >= 1, but got n={n!r}.")
+        resolved = None if space is None else as_space(space)
+        trials = self._ask(resolved, 1 if n is None else n, heartbeat=False)
+        return trials[0] if n is None else trials
+
+    def _ask(self, space: Space | UnionSpace | None, count: int, *, heartbeat: bool) -> list[Trial]:
+        with self._lock:
+            self._sync()
+            self._maybe_fail_stale()
+            out: list[Trial] = []
+            while self._waiting and len(out) < count:
+                waiting = self._storage.claim_waiting_trial(self._id, heartbeat=heartbeat)
+                if waiting is None:
+                    self._sync()
+                    break
+                self._waiting.discard(waiting.number)
+                out.append(self._start_enqueued(waiting, space))
+            if len(out) < count:
+                history = self._history()
+                if self.sampler.is_exhausted(history):
+                    if out:
+                        return out
+                    raise SearchSpaceExhausted("The sampler has no configuration left to try.")
+                now = datetime.now(timezone.utc)
+                template = FrozenTrial(number=-1, state=TrialState.RUNNING, datetime_start=now)
+                numbers = self._storage.create_trials(
+                    self._id, [template] * (count - len(out)), heartbeat=heartbeat
+                )
+                out.extend(self._start_new(numbers, space, history, now))
+            if not out:
+                raise SearchSpaceExhausted("The sampler has no configuration left to try.")
+            return out
+
+    def _start_new(
+        self,
+        numbers: list[int],
+        space: Space | UnionSpace | None,
+        history: History,
+        now: datetime,
+    ) -> list[Trial]:
+        target = space or self.sampler.fixed_space or self._inferred_space()
+        try:
+            proposals = (
+                self.sampler.propose(history, target, numbers)
+                if target.n_dims or space is not None
+                else [{} for _ in numbers]
+            )
+        except SearchSpaceExhausted:
+            proposals = []
+        trials = []
+        for i, number in enumerate(numbers):
+            params = proposals[i] if i < len(proposals) else None
+            params = self._store_proposal(number, params, target, write=space is not None)
+            if params is None:
+                continue
+            trial = Trial(self, number, datetime_start=now)
+            if space is not None:
+                trial._params = params
+                trial._distributions = distributions_for(space, params)
+            else:
+                trial._proposal = params
+            trials.append(trial)
+        return trials
+
+    def _store_proposal(
+        self,
+        number: int,
+        params: dict[str, Any] | None,
+        space: Space | UnionSpace,
+        *,
+        write: bool,
+    ) -> dict[str, Any] | None:
+        """Write the proposal of a new trial (and its claim); re-propose when a claim is taken.
+
+        Returns ``None`` (and fails the trial) when the sampler has nothing left.
+        """
+        while params is not None:
+            claim = self.sampler.claim_of(params)
+            if not write and claim is None:
+                return params
+            try:
+                self._storage.update_trial(
+                    self._id,
+                    number,
+                    params=params,
+                    distributions=distributions_for(space, params),
+                    claim=claim,
+                )
+                return params
+            except ClaimConflictError:
+                self._sync()
+                try:
+                    params = self.sampler.propose(self._history(), space, [number])[0]
+                except SearchSpaceExhausted:
+                    params = None
+        self._storage.update_trial(
+            self._id,
+            number,
+            state=TrialState.FAIL,
+            error="search space exhausted: every configuration was taken before this trial",
+        )
+        return None
+
+    def _start_enqueued(self, frozen: FrozenTrial, space: Space | UnionSpace | None) -> Trial:
+        fixed = dict(frozen.params)
+        trial = Trial(
+            self,
+            frozen.number,
+            params=fixed,
+            distributions=frozen.distributions,
+            user_attrs=frozen.user_attrs,
+            datetime_start=frozen.datetime_start,
+            fixed=frozenset(fixed),
+        )
+        if space is None:
+            target = self.sampler.fixed_space or self._inferred_space()
+            if target.n_dims:
+                trial._proposal = self.sampler.propose(self._history(), target, [frozen.number])[0]
+            return trial
+        params = self._complete_enqueued(fixed, space, frozen.number)
+        trial._params = params
+        trial._distributions = distributions_for(space, params)
+        trial._fixed = frozenset()
+        self._storage.update_trial(
+            self._id, frozen.number, params=params, distributions=trial._distributions
+        )
+        return trial
+
+    def _complete_enqueued(
+        self, fixed: dict[str, Any], space: Space | UnionSpace, number: int
+    ) -> dict[str, Any]:
+        """The enqueued values, completed by the sampler for the active parameters they lack."""
+        try:
+            space.validate(fixed)
+            return fixed
+        except ValueError:
+            if isinstance(space, UnionSpace):
+                raise
+        proposal = self.sampler.propose(self._history(), space, [number])[0]
+        params: dict[str, Any] = {}
+        for name in space.names:
+            if not space.is_active(name, params):
+                continue
+            if name in fixed:
+                params[name] = fixed[name]
+            elif name in proposal:
+                params[name] = proposal[name]
+            else:  # the proposal chose another branch of a condition
+                params[name] = self.sampler.sample_param(
+                    self._history(), name, space.distributions[name], number, params
+                )
+        extra = set(fixed) - set(params)
+        if extra:
+            raise ValueError(
+                f"Enqueued parameter(s) {sorted(extra)} are not active parameters of the space "
+                f"{list(space.names)} given the other values {params!r}."
+            )
+        space.validate(params)
+        return params
+
+    def _suggest(self, trial: Trial, name: str, dist: Distribution) -> Any:
+        known = self._known.get(name)
+        if known is not None and known != dist:
+            raise ValueError(
+                f"Parameter {name!r} was drawn from {known!r} in earlier trials of study "
+                f"{self.study_name!r}; it cannot be drawn from {dist!r} now (use a new name for a "
+                "new domain)."
+            )
+        if known is None:
+            self._known[name] = dist
+            self._inferred = None
+        if name in trial._fixed:
+            value = trial._params[name]
+            if not dist.contains(value):
+                raise ValueError(f"Enqueued value {value!r} of {name!r} is not in {dist!r}.")
+            return value
+        proposal = trial._proposal
+        if proposal is not None and name in proposal and dist.contains(proposal[name]):
+            return proposal[name]
+        with self._lock:
+            return self.sampler.sample_param(
+                self._history(), name, dist, trial.number, trial._params
+            )
+
+    def _report(self, trial: Trial) -> None:
+        self._storage.update_trial(self._id, trial.number, intermediate_values=trial._intermediate)
+
+    # -- tell ------------------------------------------------------------------------------------
+    def tell(
+        self,
+        trial: Trial | int,
+        values: float | Sequence[float] | None = None,
+        *,
+        state: TrialState | str | None = None,
+        constraints: Sequence[float] | None = None,
+    ) -> FrozenTrial:
+        """Finish a trial with its objective value(s) and return the stored record.
+
+        Args:
+            trial: The trial from ``ask``, or its number (to tell from another process).
+            values: One value, or one per objective. NaN, infinite or non-numeric values make the
+                trial FAIL with the reason stored (and a logged warning).
+            state: ``COMPLETE`` (default when values are given), ``PRUNED`` (values optional:
+                the last reported value is kept) or ``FAIL``.
+            constraints: Constraint values; the trial is feasible when all are ``<= 0``.
+
+        Raises:
+            ValueError: The number of values does not match the number of objectives, or the
+                state is not one a trial can be told.
+            TrialFinishedError: The trial is already finished.
+        """
+        resolved = _as_state(state)
+        error = None
+        vals: tuple[float, ...] | None = None
+        if resolved is None:
+            if values is None:
+                raise ValueError("tell: give `values`, or `state` (PRUNED or FAIL), or both.")
+            resolved = TrialState.COMPLETE
+        if resolved is TrialState.COMPLETE:
+            vals, error = self._check_values(values)
+            if error is not None:
+                _logger.warning("Trial %s failed: %s", _number_of(trial), error)
+                resolved = TrialState.FAIL
+        elif resolved is TrialState.PRUNED and values is not None:
+            vals, error = self._check_values(values)
+            if error is not None:
+                vals, error = None, None
+        elif resolved is TrialState.FAIL:
+            error = "told FAIL"
+        return self._finish(trial, resolved, vals, error, constraints)
+
+    def _check_values(self, values: Any) -> tuple[tuple[float, ...] | None, str | None]:
+        """Values as floats, or the reason they cannot be used (count errors raise)."""
+        m = len(self.directions)
+        if values is None:
+            return None, "the objective returned None"
+        if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+            values = [values]
+        if len(values) != m:
+            raise ValueError(
+                f"Study {self.study_name!r} has {m} objective(s), so {m} value(s) are expected, "
+                f"but got {len(values)}: {values!r}."
+            )
+        out = []
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, _numbers.Real):
+                return None, f"the objective returned {v!r} ({type(v).__name__}), not a number"
+            f = float(v)
+            if not math.isfinite(f):
+                return None, f"the objective returned {f}"
+            out.append(f)
+        return tuple(out), None
+
+    def _finish(
+        self,
+        trial: Trial | int,
+        state: TrialState,
+        values: tuple[float, ...] | None,
+        error: str | None,
+        constraints: Sequence[float] | None,
+    ) -> FrozenTrial:
+        live = trial if isinstance(trial, Trial) else None
+        if live is not None:
+            if live._study is not self:
+                raise ValueError(f"Trial {live.number} belongs to another study.")
+            if live._finished:
+                raise TrialFinishedError(f"Trial {live.number} is already finished.")
+            number = live.number
+        elif isinstance(trial, int) and not isinstance(trial, bool):
+            number = trial
+        else:
+            raise TypeError(f"tell: `trial` must be a Trial or its number, but got {trial!r}.")
+        cons = None if constraints is None else _as_float_tuple(constraints, "constraints")
+        fields: dict[str, Any] = {"state": state, "values": values, "error": error}
+        if live is not None:
+            if state is TrialState.PRUNED and values is None and live._intermediate:
+                last = live._intermediate[max(live._intermediate)]
+                if len(self.directions) == 1 and math.isfinite(last):
+                    fields["values"] = (last,)
+            cons = cons if cons is not None else live._constraints
+            fields["params"] = live._params
+            fields["distributions"] = live._distributions
+            if live.user_attrs:
+                fields["user_attrs"] = live.user_attrs
+        if cons is not None:
+            fields["constraints"] = cons
+        frozen = self._storage.update_trial(self._id, number, **fields)
+        if live is not None:
+            live._finished = True
+        with self._lock:
+            if number < len(self._trials):
+                self._absorb(frozen)
+        return frozen
+
+    # -- adding trials from elsewhere ------------------------------------------------------------
+    def enqueue_trial(
+        self, params: Mapping[str, Any], *, user_attrs: Mapping[str, Any] | None = None
+    ) -> int:
+        """Queue a configuration to evaluate before the sampler's own proposals.
+
+        Parameters the objective does not suggest are dropped; the ones it does must lie in the
+        domain it suggests them from. Returns the trial's number.
+
+        Example:
+            >>> import tunesmith as ts
+            >>> study = ts.create_study()
+            >>> study.enqueue_trial({"x": 0.25})
+            0
+            >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+            >>> study.trials[0].params
+            {'x': 0.25}
+        """
+        if not isinstance(params, Mapping):
+            raise TypeError(f"enqueue_trial: `params` must be a dict, but got {params!r}.")
+        dists: dict[str, Distribution] = {}
+        for name, value in params.items():
+            known = self._known.get(name)
+            dists[name] = known if known is not None and known.contains(value) else Fixed(value)
+        template = FrozenTrial(
+            number=-1,
+            state=TrialState.WAITING,
+            params=dict(params),
+            distributions=dists,
+            user_attrs=dict(user_attrs or {}),
+        )
+        number = self._storage.create_trials(self._id, [template])[0]
+        with self._lock:
+            self._sync()
+        return number
+
+    def add_trial(self, trial: FrozenTrial) -> int:
+        """Import one finished evaluation (see ``add_trials``); returns its new number."""
+        return self.add_trials([trial])[0]
+
+    def add_trials(self, trials: Iterable[FrozenTrial]) -> list[int]:
+        """Import finished evaluations done elsewhere (another study, a CSV of past runs).
+
+        Build records with ``tunesmith.create_trial`` or take them from another study's
+        ``trials``. They get new numbers in this study. Returns those numbers.
+        """
+        records = list(trials)
+        for t in records:
+            if not isinstance(t, FrozenTrial):
+                raise TypeError(f"add_trials: expected FrozenTrial records, but got {t!r}.")
+            if not t.state.is_finished():
+                raise ValueError(
+                    f"add_trials: only finished trials can be added, but trial {t.number} is "
+                    f"{t.state.name}."
+                )
+            if t.state is TrialState.COMPLETE:
+                n = 0 if t.values is None else len(t.values)
+                if n != len(self.directions):
+                    raise ValueError(
+                        f"add_trials: trial {t.number} has {n} value(s) but the study has "
+                        f"{len(self.directions)} objective(s)."
+                    )
+        numbers = self._storage.create_trials(self._id, records)
+        with self._lock:
+            self._sync()
+        return numbers
+
+    # -- optimize --------------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Ask a running ``optimize`` to stop after the current trial (call it from a callback)."""
+        self._stop_requested = True
+
+    def optimize(
+        self,
+        objective: Objective,
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        catch: type[Exception] | tuple[type[Exception], ...] = (),
+        callbacks: Iterable[Callback] = (),
+        show_progress_bar: bool = False,
+        *,
+        space: Any = None,
+    ) -> None:
+        """Run ``objective`` on new trials until ``n_trials``, ``timeout`` or the space runs out.
+
+        Args:
+            objective: Called with a ``Trial``; returns a value (or one per objective). Raise
+                ``tunesmith.TrialPruned`` to prune.
+            n_trials: Number of trials to run (in all, across ``n_jobs``); ``None`` for no limit.
+            timeout: Seconds after which no new trial starts.
+            n_jobs: Workers running trials at once; ``-1`` for one per CPU. With a SQL storage
+                the workers are processes (forked, so the objective needs no pickling); with the
+                in-memory storage they are threads.
+            catch: Exception types that fail the trial but let the study go on. Any other
+                exception fails the trial, which is stored, and is then raised.
+            callbacks: Each is called as ``callback(study, frozen_trial)`` after every trial.
+            show_progress_bar: Print the count of trials and the best value on stderr.
+            space: A declarative space: each trial then arrives with the whole configuration
+                in ``trial.params`` (as from ``ask(space)``) instead of drawing it with
+                ``suggest_*``.
+
+        Failed trials always keep the reason in ``FrozenTrial.error``. Ctrl-C marks the running
+        trial FAIL ("interrupted") and raises ``KeyboardInterrupt``; the study stays resumable.
+        """
+        if not callable(objective):
+            raise TypeError(f"optimize: `objective` must be callable, but got {objective!r}.")
+        if n_trials is not None and (
+            isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1
+        ):
+            raise ValueError(
+                f"optimize: `n_trials` must be None or an int >= 1, but got n_trials={n_trials!r}."
+            )
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0
+        ):
+            raise ValueError(
+                f"optimize: `timeout` must be None or a number of seconds > 0, but got "
+                f"timeout={timeout!r}."
+            )
+        resolved = None if space is None else as_space(space)
+        workers = _resolve_n_jobs(n_jobs)
+        catch = _resolve_catch(catch)
+        callbacks = list(callbacks)
+        for cb in callbacks:
+            if not callable(cb):
+                raise TypeError(f"optimize: every callback must be callable, but got {cb!r}.")
+        self._stop_requested = False
+        deadline = None if timeout is None else time.monotonic() + timeout
+        progress = _Progress(self, n_trials) if show_progress_bar else None
+        if workers == 1:
+            budget = _Budget(n_trials)
+            self._loop(objective, resolved, budget, deadline, catch, callbacks, progress)
+        elif self._storage.shared_across_processes:
+            self._optimize_processes(
+                objective, resolved, budget_size=n_trials, deadline=deadline, workers=workers,
+                catch=catch, callbacks=callbacks,
+            )
+        else:
+            self._optimize_threads(
+                objective, resolved, budget_size=n_trials, deadline=deadline, workers=workers,
+                catch=catch, callbacks=callbacks, progress=progress,
+            )
+        if progress is not None:
+            progress.close()
+        with self._lock:
+            self._sync()
+
+    def _loop(
+        self,
+        objective: Objective,
+        space: Space | UnionSpace | None,
+        budget: _Budget,
+        deadline: float | None,
+        catch: tuple[type[Exception], ...],
+        callbacks: list[Callback],
+        progress: _Progress | None,
+    ) -> None:
+        with self._heartbeats():
+            while not self._stop_requested:
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                if not budget.take():
+                    break
+                try:
+                    frozen = self._run_trial(objective, space, catch)
+                except SearchSpaceExhausted:
+                    break
+                for cb in callbacks:
+                    cb(self, frozen)
+                if progress is not None:
+                    progress.update()
+
+    def _run_trial(
+        self,
+        objective: Objective,
+        space: Space | UnionSpace | None,
+        catch: tuple[type[Exception], ...],
+    ) -> FrozenTrial:
+        trial = self._ask(space, 1, heartbeat=self._storage.heartbeat_interval is not None)[0]
+        self._beating.add(trial.number)
+        try:
+            try:
+                result = objective(trial)
+            except TrialPruned:
+                return self._finish(trial, TrialState.PRUNED, None, None, None)
+            except KeyboardInterrupt:
+                self._finish(trial, TrialState.FAIL, None, "interrupted (KeyboardInterrupt)", None)
+                raise
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                frozen = self._finish(trial, TrialState.FAIL, None, error, None)
+                if isinstance(exc, catch):
+                    _logger.warning("Trial %d failed and was caught: %s", trial.number, error)
+                    return frozen
+                raise
+            try:
+                values, error = self._check_values(result)
+            except ValueError as exc:
+                values, error = None, str(exc)
+            if error is not None:
+                _logger.warning("Trial %d failed: %s", trial.number, error)
+                return self._finish(trial, TrialState.FAIL, None, error, None)
+            return self._finish(trial, TrialState.COMPLETE, values, None, None)
+        finally:
+            self._beating.discard(trial.number)
+
+    @contextmanager
+    def _heartbeats(self) -> Iterator[None]:
+        interval = self._storage.heartbeat_interval
+        if interval is None:
+            yield
+            return
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(interval):
+                running = list(self._beating)
+                if running:
+                    try:
+                        self._storage.record_heartbeat(self._id, running)
+                    except Exception:  # a missed beat is retried; the grace period covers it
+                        _logger.exception("heartbeat failed")
+
+        thread = threading.Thread(target=beat, name="tunesmith-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def _maybe_fail_stale(self) -> None:
+        grace = self._storage.grace_period
+        if grace is None:
+            return
+        now = time.monotonic()
+        if now - self._last_reap < min(grace, self._storage.heartbeat_interval or grace):
+            return
+        self._last_reap = now
+        if self._storage.fail_stale_trials(self._id):
+            self._sync()
+
+    def _optimize_threads(
+        self,
+        objective: Objective,
+        space: Space | UnionSpace | None,
+        *,
+        budget_size: int | None,
+        deadline: float | None,
+        workers: int,
+        catch: tuple[type[Exception], ...],
+        callbacks: list[Callback],
+        progress: _Progress | None,
+    ) -> None:
+        budget = _Budget(budget_size)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self._loop(objective, space, budget, deadline, catch, callbacks, progress)
+            except BaseException as exc:
+                errors.append(exc)
+                budget.close()
+
+        threads = [threading.Thread(target=run, name=f"tunesmith-{i}") for i in range(workers)]
+        for t in threads:
+            t.start()
+        try:
+            for t in threads:
+                t.join()
+        except KeyboardInterrupt:
+            budget.close()
+            raise
+        if errors:
+            raise errors[0]
+
+    def _optimize_processes(
+        self,
+        objective: Objective,
+        space: Space | UnionSpace | None,
+        *,
+        budget_size: int | None,
+        deadline: float | None,
+        workers: int,
+        catch: tuple[type[Exception], ...],
+        callbacks: list[Callback],
+    ) -> None:
+        import multiprocessing
+        import pickle
+        import signal
+
+        ctx = multiprocessing.get_context("fork")  # no pickling of the objective
+        budget = _Budget(budget_size, ctx)
+        failures = ctx.SimpleQueue()
+        remaining = None if deadline is None else deadline - time.monotonic()
+
+        def run() -> None:
+            child_deadline = None if remaining is None else time.monotonic() + remaining
+            try:
+                self._loop(objective, space, budget, child_deadline, catch, callbacks, None)
+            except BaseException as exc:
+                budget.close()
+                try:
+                    payload = pickle.dumps(exc)
+                except Exception:
+                    payload = pickle.dumps(RuntimeError("".join(traceback.format_exception(exc))))
+                failures.put(payload)
+                sys.exit(1)
+
+        procs = [ctx.Process(target=run, name=f"tunesmith-{i}") for i in range(workers)]
+        for p in procs:
+            p.start()
+        try:
+            for p in procs:
+                p.join()
+        except KeyboardInterrupt:
+            for p in procs:
+                if p.pid is not None and p.is_alive():
+                    os.kill(p.pid, signal.SIGINT)
+            for p in procs:
+                p.join()
+            raise
+        if not failures.empty():
+            raise pickle.loads(failures.get())
+
+
+class _Budget:
+    """How many trials may still start, shared by the workers of one ``optimize`` call.
+
+    Threads share one object; forked processes share a counter and a stop flag in shared memory.
+    """
+
+    def __init__(self, n_trials: int | None, mp_context: Any = None) -> None:
+        self._limit = -1 if n_trials is None else n_trials
+        if mp_context is None:
+            self._started: Any = _LocalCounter()
+            self._stopped: Any = threading.Event()
+        else:
+            self._started = mp_context.Value("q", 0)
+            self._stopped = mp_context.Event()
+
+    def take(self) -> bool:
+        if self._stopped.is_set():
+            return False
+        with self._started.get_lock():
+            if 0 <= self._limit <= self._started.value:
+                return False
+            self._started.value += 1
+            return True
+
+    def close(self) -> None:
+        """Let no worker start another trial (one of them failed)."""
+        self._stopped.set()
+
+
+class _LocalCounter:
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def get_lock(self) -> threading.Lock:
+        return self._lock
+
+
+class _Progress:
+    """A one-line progress display on stderr (no dependency)."""
+
+    def __init__(self, study: Study, total: int | None) -> None:
+        self._study, self._total, self._done = study, total, 0
+        self._lock = threading.Lock()
+
+    def update(self) -> None:
+        with self._lock:
+            self._done += 1
+            total = "?" if self._total is None else self._total
+            try:
+                best = f"{self._study.best_value:.6g}"
+            except (ValueError, RuntimeError):
+                best = "-"
+            sys.stderr.write(f"\r[tunesmith] trial {self._done}/{total}  best value {best}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\n")
+
+
+def _number_of(trial: Trial | int) -> int:
+    return trial.number if isinstance(trial, Trial) else int(trial)
+
+
+def _as_state(state: TrialState | str | None) -> TrialState | None:
+    if state is None:
+        return None
+    if isinstance(state, str):
+        try:
+            state = TrialState[state.upper()]
+        except KeyError:
+            state = None  # type: ignore[assignment]
+    if state not in _TELL_STATES:
+        allowed = ", ".join(s.name for s in _TELL_STATES)
+        raise ValueError(f"tell: `state` must be one of {allowed}, but got state={state!r}.")
+    return state
+
+
+def _resolve_n_jobs(n_jobs: int) -> int:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(
+            f"optimize: `n_jobs` must be an int >= 1, or -1 for one per CPU, but got "
+            f"n_jobs={n_jobs!r}."
+        )
+    return (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+
+
+def _resolve_catch(catch: Any) -> tuple[type[Exception], ...]:
+    items = catch if isinstance(catch, (tuple, list)) else (catch,)
+    for c in items:
+        if not (isinstance(c, type) and issubclass(c, Exception)):
+            raise TypeError(
+                f"optimize: `catch` must be an exception class or a tuple of them, but got "
+                f"{catch!r}."
+            )
+    return tuple(items)
+
+
+def _resolve_directions(
+    direction: str | None, directions: Sequence[str] | None
+) -> tuple[Direction, ...]:
+    if direction is not None and directions is not None:
+        raise ValueError("Give `direction` or `directions`, not both.")
+    if directions is None:
+        directions = [direction or "minimize"]
+    elif isinstance(directions, str) or not directions:
+        raise ValueError(
+            f"`directions` must be a non-empty list such as ['minimize', 'maximize'], but got "
+            f"directions={directions!r}."
+        )
+    arg = "direction" if direction is not None or len(directions) == 1 else "directions"
+    for d in directions:
+        if d not in _DIRECTIONS:
+            raise ValueError(f"`{arg}` must be 'minimize' or 'maximize', but got {d!r}.")
+    return tuple(directions)  # type: ignore[arg-type]
+
+
+def _default_sampler(sampler: BaseSampler | None, seed: int | None) -> BaseSampler:
+    if sampler is None:
+        return RandomSampler(seed=seed)
+    if not isinstance(sampler, BaseSampler):
+        raise TypeError(f"`sampler` must be a tunesmith sampler, but got {sampler!r}.")
+    if seed is not None:
+        raise ValueError(
+            "Give `seed` to the sampler itself when you pass one: `seed` seeds the default sampler."
+        )
+    return sampler
+
+
+def create_study(
+    study_name: str | None = None,
+    storage: str | BaseStorage | None = None,
+    direction: Literal["minimize", "maximize"] | None = None,
+    directions: Sequence[Literal["minimize", "maximize"]] | None = None,
+    sampler: BaseSampler | None = None,
+    seed: int | None = None,
+    load_if_exists: bool = False,
+) -> Study:
+    """Create a study (or load it with ``load_if_exists=True``).
+
+    Args:
+        study_name: Unique name in the storage; a random one when ``None``.
+        storage: ``None`` for in-memory, a URL (``"sqlite:///tunesmith.db"``,
+            ``"postgresql+psycopg://user@host/db"``) or a storage object.
+        direction: ``"minimize"`` (default) or ``"maximize"``.
+        directions: One direction per objective, for several objectives.
+        sampler: How configurations are proposed; default ``RandomSampler(seed=seed)``.
+        seed: Seed of the default sampler.
+        load_if_exists: Return the existing study of that name instead of failing.
+
+    Example:
+        >>> import tunesmith as ts
+        >>> study = ts.create_study(study_name="svm", direction="maximize")
+        >>> study.direction
+        'maximize'
+    """
+    dirs = _resolve_directions(direction, directions)
+    smp = _default_sampler(sampler, seed)
+    backend = get_storage(storage)
+    if study_name is None:
+        study_name = f"study-{uuid.uuid4().hex[:12]}"
+    elif not isinstance(study_name, str) or not study_name:
+        raise ValueError(f"`study_name` must be a non-empty string, but got {study_name!r}.")
+    from ._errors import DuplicatedStudyError
+
+    try:
+        backend.create_study(study_name, dirs)
+    except DuplicatedStudyError:
+        if not load_if_exists:
+            raise DuplicatedStudyError(
+                f"A study named {study_name!r} already exists in this storage; pass "
+                "load_if_exists=True to resume it, or choose another name."
+            ) from None
+        existing = backend.get_study(study_name).directions
+        if (direction is not None or directions is not None) and existing != dirs:
+            raise ValueError(
+                f"Study {study_name!r} exists with directions {list(existing)}, but "
+                f"{list(dirs)} were given."
+            ) from None
+    return Study(storage=backend, study_name=study_name, sampler=smp)
+
+
+def load_study(
+    study_name: str,
+    storage: str | BaseStorage,
+    sampler: BaseSampler | None = None,
+    seed: int | None = None,
+) -> Study:
+    """Open an existing study; ``StudyNotFoundError`` lists the names that exist."""
+    smp = _default_sampler(sampler, seed)
+    return Study(storage=get_storage(storage), study_name=study_name, sampler=smp)
+
+
+def delete_study(study_name: str, storage: str | BaseStorage) -> None:
+    """Delete a study and all its trials."""
+    get_storage(storage).delete_study(study_name)
+
+
+def list_studies(storage: str | BaseStorage) -> list[StudySummary]:
+    """Name, directions, trial count and creation time of every study in ``storage``."""
+    return get_storage(storage).list_studies()
+
+
+def create_trial(
+    *,
+    params: Mapping[str, Any],
+    distributions: Mapping[str, Any],
+    value: float | None = None,
+    values: Sequence[float] | None = None,
+    state: TrialState = TrialState.COMPLETE,
+    user_attrs: Mapping[str, Any] | None = None,
+    intermediate_values: Mapping[int, float] | None = None,
+    constraints: Sequence[float] | None = None,
+) -> FrozenTrial:
+    """Build a finished trial record to import with ``Study.add_trial(s)``.
+
+    Example:
+        >>> import tunesmith as ts
+        >>> study = ts.create_study()
+        >>> study.add_trial(ts.create_trial(params={"x": 2.0},
+        ...                                 distributions={"x": ts.Float(0, 5)}, value=4.0))
+        0
+        >>> study.best_params
+        {'x': 2.0}
+    """
+    if value is not None and values is not None:
+        raise ValueError("create_trial: give `value` or `values`, not both.")
+    if not isinstance(state, TrialState) or not state.is_finished():
+        raise ValueError(f"create_trial: `state` must be COMPLETE, PRUNED or FAIL, got {state!r}.")
+    unknown = set(params) - set(distributions)
+    if unknown:
+        raise ValueError(f"create_trial: parameter(s) {sorted(unknown)} have no distribution.")
+    dists = {n: as_distribution(distributions[n], n) for n in params}
+    for name, v in params.items():
+        dists[name].validate(name, v)
+    vals = None
+    if value is not None or values is not None:
+        vals = _as_float_tuple(value if value is not None else values, "values")
+    if state is TrialState.COMPLETE and vals is None:
+        raise ValueError("create_trial: a COMPLETE trial needs `value` or `values`.")
+    now = datetime.now(timezone.utc)
+    return FrozenTrial(
+        number=-1,
+        state=state,
+        values=vals,
+        params=dict(params),
+        distributions=dists,
+        user_attrs=dict(user_attrs or {}),
+        intermediate_values=dict(intermediate_values or {}),
+        constraints=None if constraints is None else _as_float_tuple(constraints, "constraints"),
+        datetime_start=now,
+        datetime_complete=now,
+    )

@@ -1,0 +1,250 @@
+"""Trials: the live ``Trial`` an objective receives and the immutable ``FrozenTrial`` record."""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .space import Categorical, Distribution, Float, Int, as_distribution
+
+if TYPE_CHECKING:
+    from .study import Study
+
+__all__ = ["FrozenTrial", "Trial", "TrialPruned", "TrialState"]
+
+
+class TrialState(enum.Enum):
+    """Life cycle: WAITING (enqueued) -> RUNNING -> COMPLETE | PRUNED | FAIL."""
+
+    WAITING = "WAITING"
+    RUNNING = "RUNNING"
+    COMPLETE = "COMPLETE"
+    PRUNED = "PRUNED"
+    FAIL = "FAIL"
+
+    def is_finished(self) -> bool:
+        return self in _FINISHED
+
+
+_FINISHED = frozenset({TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL})
+
+
+class TrialPruned(Exception):  # noqa: N818 - the name users know from Optuna
+    """Raise from an objective to stop a trial early; it is recorded as PRUNED."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FrozenTrial:
+    """Immutable record of one trial, as stored.
+
+    Attributes:
+        number: 0-based, unique and gap-free within a study, in order of creation.
+        state: Where the trial is in its life cycle.
+        values: One value per objective for COMPLETE trials (and PRUNED ones that reported a last
+            value), else ``None``.
+        params: Configuration, name -> value (only the parameters the trial used).
+        distributions: Name -> domain of each parameter.
+        user_attrs: JSON-ready attributes set with ``Trial.set_user_attr``.
+        intermediate_values: Step -> value reported with ``Trial.report``.
+        constraints: Constraint values (feasible when all are ``<= 0``), or ``None``.
+        datetime_start: When the trial started running (UTC), ``None`` while WAITING.
+        datetime_complete: When it finished (UTC), ``None`` while not finished.
+        error: Why a FAIL trial failed (exception type and message, or the rejected value).
+    """
+
+    number: int
+    state: TrialState
+    values: tuple[float, ...] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    distributions: dict[str, Distribution] = field(default_factory=dict)
+    user_attrs: dict[str, Any] = field(default_factory=dict)
+    intermediate_values: dict[int, float] = field(default_factory=dict)
+    constraints: tuple[float, ...] | None = None
+    datetime_start: datetime | None = None
+    datetime_complete: datetime | None = None
+    error: str | None = None
+
+    @property
+    def value(self) -> float | None:
+        """The single objective value; an error for studies with several objectives."""
+        if self.values is None:
+            return None
+        if len(self.values) != 1:
+            raise RuntimeError(
+                f"Trial {self.number} has {len(self.values)} values; use `values` for a study "
+                "with several objectives."
+            )
+        return self.values[0]
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Running time, or ``None`` while the trial has not finished."""
+        if self.datetime_start is None or self.datetime_complete is None:
+            return None
+        return self.datetime_complete - self.datetime_start
+
+    @property
+    def feasible(self) -> bool:
+        """True unless a constraint value is positive."""
+        return self.constraints is None or all(c <= 0 for c in self.constraints)
+
+    def with_changes(self, **changes: Any) -> FrozenTrial:
+        """A copy with some fields replaced (records themselves never change)."""
+        return replace(self, **changes)
+
+
+class Trial:
+    """A running trial, handed to the objective (define-by-run) or returned by ``Study.ask``.
+
+    Call ``suggest_*`` to draw hyperparameters; each name keeps its value for the whole trial.
+    Report results with ``Study.tell`` (``Study.optimize`` does it for you).
+
+    Example:
+        >>> import tunesmith as ts
+        >>> study = ts.create_study(seed=0)
+        >>> trial = study.ask()
+        >>> x = trial.suggest_float("x", -1.0, 1.0)
+        >>> study.tell(trial, x**2).state
+        <TrialState.COMPLETE: 'COMPLETE'>
+    """
+
+    __slots__ = (
+        "_constraints",
+        "_distributions",
+        "_finished",
+        "_fixed",
+        "_intermediate",
+        "_params",
+        "_proposal",
+        "_study",
+        "datetime_start",
+        "number",
+        "user_attrs",
+    )
+
+    def __init__(
+        self,
+        study: Study,
+        number: int,
+        *,
+        params: Mapping[str, Any] | None = None,
+        distributions: Mapping[str, Distribution] | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+        datetime_start: datetime | None = None,
+        fixed: frozenset[str] = frozenset(),
+    ) -> None:
+        self._study = study
+        self._fixed = fixed  # names given by enqueue_trial: their domain is learnt on suggest
+        self.number = number
+        self._params: dict[str, Any] = dict(params or {})
+        self._distributions: dict[str, Distribution] = dict(distributions or {})
+        self._proposal: dict[str, Any] | None = None
+        self.user_attrs: dict[str, Any] = dict(user_attrs or {})
+        self._intermediate: dict[int, float] = {}
+        self._constraints: tuple[float, ...] | None = None
+        self._finished = False
+        self.datetime_start = datetime_start
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self.number}, params={self._params!r})"
+
+    @property
+    def study(self) -> Study:
+        return self._study
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Parameters drawn so far (the whole configuration for ``ask(space)`` trials)."""
+        return dict(self._params)
+
+    @property
+    def distributions(self) -> dict[str, Distribution]:
+        return dict(self._distributions)
+
+    @property
+    def intermediate_values(self) -> dict[int, float]:
+        return dict(self._intermediate)
+
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
+        """Draw a float in ``[low, high]`` (see ``tunesmith.Float``)."""
+        value: float = self.suggest(name, Float(low, high, step=step, log=log))
+        return value
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
+        """Draw an int in ``[low, high]`` (see ``tunesmith.Int``)."""
+        value: int = self.suggest(name, Int(low, high, step=step, log=log))
+        return value
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        """Draw one of ``choices`` (see ``tunesmith.Categorical``)."""
+        return self.suggest(name, Categorical(choices))
+
+    def suggest(self, name: str, distribution: Any) -> Any:
+        """Draw ``name`` from any distribution, list of values or frozen scipy distribution."""
+        dist = as_distribution(distribution, name)
+        known = self._distributions.get(name)
+        if known == dist:
+            return self._params[name]
+        self._check_not_finished()
+        if known is not None and name not in self._fixed:
+            raise ValueError(
+                f"Parameter {name!r} was already drawn in trial {self.number} from {known!r}; "
+                f"it cannot be drawn again from {dist!r}."
+            )
+        value = self._study._suggest(self, name, dist)
+        self._params[name] = value
+        self._distributions[name] = dist
+        return value
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-ready value to the trial; stored when the trial is told."""
+        self._check_not_finished()
+        self.user_attrs[key] = value
+
+    def set_constraints(self, constraints: Sequence[float]) -> None:
+        """Record constraint values; the trial is feasible when every value is ``<= 0``."""
+        self._check_not_finished()
+        self._constraints = _as_float_tuple(constraints, "constraints")
+
+    def report(self, value: float, step: int) -> None:
+        """Record an intermediate objective value (a learning-curve point) at ``step``.
+
+        The value is stored at once, so it survives a crash. Reporting a step again keeps the
+        first value (a retried epoch does not rewrite history); a non-finite value is stored as
+        given and a pruner treats it as the worst value.
+        """
+        self._check_not_finished()
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise ValueError(f"report: `step` must be an int >= 0, but got step={step!r}.")
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"report: `value` must be a number, but got value={value!r}.") from None
+        if step in self._intermediate:
+            return
+        self._intermediate[step] = v
+        self._study._report(self)
+
+    def _check_not_finished(self) -> None:
+        if self._finished:
+            raise RuntimeError(f"Trial {self.number} is finished; it can no longer change.")
+
+
+def _as_float_tuple(values: Any, arg: str) -> tuple[float, ...]:
+    if isinstance(values, (int, float)) and not isinstance(values, bool):
+        values = [values]
+    try:
+        out = tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{arg}` must be a sequence of numbers, but got {values!r}.") from None
+    if not all(math.isfinite(v) for v in out):
+        raise ValueError(f"`{arg}` must be finite numbers, but got {values!r}.")
+    return out
