@@ -36,8 +36,11 @@ def run_tunesmith(url: str | None, n: int) -> list[float]:
     study = ts.create_study(storage=url, seed=0)
     marks: list[float] = []
     start = time.perf_counter()
-    study.optimize(_objective_ts, n_trials=n, callbacks=[lambda s, t: marks.append(
-        time.perf_counter() - start)])
+    study.optimize(
+        _objective_ts,
+        n_trials=n,
+        callbacks=[lambda s, t: marks.append(time.perf_counter() - start)],
+    )
     assert len(study.trials) == n
     return marks
 
@@ -51,12 +54,13 @@ def run_optuna(url: str | None, n: int) -> list[float]:
     start = time.perf_counter()
 
     def objective(trial: Any) -> float:
-        x = trial.suggest_float("x", -10.0, 10.0)
-        y = trial.suggest_int("y", 0, 10)
+        x: float = trial.suggest_float("x", -10.0, 10.0)
+        y: int = trial.suggest_int("y", 0, 10)
         return x * x + y
 
-    study.optimize(objective, n_trials=n, callbacks=[lambda s, t: marks.append(
-        time.perf_counter() - start)])
+    study.optimize(
+        objective, n_trials=n, callbacks=[lambda s, t: marks.append(time.perf_counter() - start)]
+    )
     return marks
 
 
@@ -111,8 +115,10 @@ def main() -> None:
                 tail = n_tail = min(1000, n)
                 last = (marks[-1] - marks[-tail - 1] if n > tail else marks[-1]) / n_tail * 1e3
                 rows.append((backend, n, tool, total, last))
-                print(f"{backend:8s} {n:6d} {tool:14s} {total:8.3f} ms/trial  last 1k {last:8.3f}",
-                      flush=True)
+                print(
+                    f"{backend:8s} {n:6d} {tool:14s} {total:8.3f} ms/trial  last 1k {last:8.3f}",
+                    flush=True,
+                )
 
     print("\n| storage | trials | tool | ms per trial | ms per trial, last 1,000 |")
     print("|---|---:|---|---:|---:|")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .samplers import BaseSampler
-from .space import as_space
+from .space import Space, UnionSpace, as_space
 from .storages import BaseStorage
 from .study import Study, create_study
 from .trial import FrozenTrial
@@ -24,7 +24,7 @@ class OptimizeResult:
         best_params: The best configuration found.
         best_value: Its objective value.
         best_trial: Its full record.
-        trials: Every trial of the run, in order.
+        trials: Every trial of the study, in order (a resumed study's earlier ones too).
         study: The study, to continue the search or inspect it.
     """
 
@@ -35,50 +35,82 @@ class OptimizeResult:
     study: Study
 
 
-def _caller(func: Callable[..., Any], names: tuple[str, ...]) -> Callable[[dict[str, Any]], Any]:
+def _always_active(space: Space | UnionSpace) -> set[str]:
+    """Names present in every configuration of ``space``."""
+    subs = space.spaces if isinstance(space, UnionSpace) else (space,)
+    return set.intersection(*({n for n in s.names if n not in s.conditions} for s in subs))
+
+
+def _caller(func: Callable[..., Any], space: Space | UnionSpace) -> Callable[[dict[str, Any]], Any]:
     """Call ``func`` with keyword arguments when it takes the parameter names, else with a dict."""
+    if not callable(func):
+        raise TypeError(f"`func` must be callable, but got func={func!r}.")
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError):  # builtins without a signature: pass the dict
         return func
-    params = sig.parameters.values()
-    if any(p.kind is p.VAR_KEYWORD for p in params):
+    names = list(space.names)
+    try:
+        sig.bind(**dict.fromkeys(names))
+    except TypeError:
+        pass
+    else:
+        keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        always = _always_active(space)
+        required = [
+            p.name
+            for p in sig.parameters.values()
+            if p.kind in keyword and p.default is p.empty and p.name not in always
+        ]
+        if required:
+            raise TypeError(
+                f"`func` requires the argument(s) {required}, but those parameters are not always "
+                f"active in the space (conditional, or in some sub-spaces only); give them a "
+                f"default, e.g. `{required[0]}=None`. Its signature is {sig}."
+            )
         return lambda config: func(**config)
-    accepted = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    if names and set(names) <= accepted:
-        return lambda config: func(**config)
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if positional:
-        return func
-    raise TypeError(
-        f"`func` must take the parameters {list(names)} as keyword arguments, or one dict, but "
-        f"its signature is {sig}."
-    )
+    try:
+        sig.bind({})
+    except TypeError:
+        raise TypeError(
+            f"`func` must take the parameters {names} as keyword arguments, or one dict, but "
+            f"its signature is {sig}."
+        ) from None
+    return func
 
 
-def _run(
-    func: Callable[..., Any],
-    space: Any,
-    n_trials: int,
-    direction: str,
-    sampler: BaseSampler | None,
-    seed: int | None,
-    storage: str | BaseStorage | None,
-    study_name: str | None,
-) -> OptimizeResult:
+@dataclass(frozen=True, slots=True)
+class _Run:
+    direction: str
+    sampler: BaseSampler | None
+    seed: int | None
+    storage: str | BaseStorage | None
+    study_name: str | None
+
+
+def _run(func: Callable[..., Any], space: Any, n_trials: int, how: _Run) -> OptimizeResult:
     resolved = as_space(space)
-    call = _caller(func, resolved.names)
+    call = _caller(func, resolved)
+    if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
+        raise ValueError(f"`n_trials` must be an int >= 1, but got n_trials={n_trials!r}.")
     study = create_study(
-        study_name=study_name,
-        storage=storage,
-        direction=direction,  # type: ignore[arg-type]
-        sampler=sampler,
-        seed=seed,
-        load_if_exists=study_name is not None,
+        study_name=how.study_name,
+        storage=how.storage,
+        direction=how.direction,  # type: ignore[arg-type]
+        sampler=how.sampler,
+        seed=how.seed,
+        load_if_exists=how.study_name is not None,
     )
-
     study.optimize(lambda trial: call(trial.params), n_trials=n_trials, space=resolved)
-    best = study.best_trial
+    try:
+        best = study.best_trial
+    except ValueError:
+        errors = [t.error for t in study.trials if t.error]
+        last = f" The last failure: {errors[-1]}" if errors else ""
+        raise ValueError(
+            f"No evaluation of `func` succeeded in study {study.study_name!r} "
+            f"({len(study.trials)} trials).{last}"
+        ) from None
     assert best.value is not None
     return OptimizeResult(dict(best.params), best.value, best, study.trials, study)
 
@@ -97,7 +129,8 @@ def minimize(
 
     Args:
         func: Takes the configuration as keyword arguments (``f(x=..., y=...)``) or as one dict
-            (``f(config)``) and returns a number.
+            (``f(config)``) and returns a number. Keyword arguments for parameters that are not
+            always active (conditional ones, or those of some sub-spaces only) need a default.
         space: Dict of name -> distribution (or list of values, or frozen scipy distribution),
             or a list of such dicts for disjoint sub-spaces.
         n_trials: Number of evaluations.
@@ -113,7 +146,7 @@ def minimize(
         >>> result.best_value < 0.05
         True
     """
-    return _run(func, space, n_trials, "minimize", sampler, seed, storage, study_name)
+    return _run(func, space, n_trials, _Run("minimize", sampler, seed, storage, study_name))
 
 
 def maximize(
@@ -127,4 +160,4 @@ def maximize(
     study_name: str | None = None,
 ) -> OptimizeResult:
     """Maximise ``func`` over ``space``; arguments as in ``minimize``."""
-    return _run(func, space, n_trials, "maximize", sampler, seed, storage, study_name)
+    return _run(func, space, n_trials, _Run("maximize", sampler, seed, storage, study_name))

@@ -22,9 +22,11 @@ Example:
 from __future__ import annotations
 
 import math
+import sys
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
@@ -66,7 +68,12 @@ class Distribution(ABC):
 
     @abstractmethod
     def encode(self, value: Any) -> float:
-        """Unit coordinate of ``value``; ``decode(encode(v)) == v`` for every ``v`` in the domain."""
+        """Unit coordinate of ``value`` in ``[0, 1]``.
+
+        ``decode(encode(v)) == v`` for every ``v`` that ``decode`` returns (so for every value of
+        a discrete domain); a float that no unit coordinate decodes to exactly comes back as the
+        nearest one that does.
+        """
 
     @abstractmethod
     def contains(self, value: Any) -> bool:
@@ -112,6 +119,10 @@ def _check_bounds(low: Any, high: Any, kind: str) -> None:
             raise ValueError(f"{kind}: `{arg}` must be a finite number, but got {arg}={v!r}.")
     if low > high:
         raise ValueError(f"{kind}: `low <= high` must hold, but got (low={low!r}, high={high!r}).")
+    if not math.isfinite(float(high) - float(low)):
+        raise ValueError(
+            f"{kind}: `high - low` must be a finite float, but got (low={low!r}, high={high!r})."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,32 +161,68 @@ class Float(Distribution):
             )
         if self.step is not None:
             if self.log:
-                raise ValueError("Float: `step` and log=True cannot be combined; give one of them.")
+                raise ValueError(
+                    "Float: `step` and log=True cannot be combined, but got "
+                    f"(log=True, step={self.step!r}); give one of them."
+                )
             if not _is_number(self.step) or not self.step > 0:
                 raise ValueError(f"Float: `step` must be > 0, but got step={self.step!r}.")
-            n = (self.high - self.low) / self.step
-            if abs(n - round(n)) > 1e-8 * max(1.0, n):
+            object.__setattr__(self, "step", float(self.step))
+            if self._slack > 0.01:
+                raise ValueError(
+                    f"Float: `step` is too small to tell the values apart at this magnitude, but "
+                    f"got (low={self.low!r}, high={self.high!r}, step={self.step!r})."
+                )
+            if not self._on_grid(self.high):
                 raise ValueError(
                     f"Float: `step` must divide `high - low`, but got (low={self.low!r}, "
                     f"high={self.high!r}, step={self.step!r})."
                 )
-            object.__setattr__(self, "step", float(self.step))
+
+    @property
+    def _slack(self) -> float:
+        # ``x - low`` is off by up to a few ulps of the bounds: that many steps, at most.
+        assert self.step is not None
+        return 8 * sys.float_info.epsilon * max(abs(self.low), abs(self.high)) / self.step
+
+    def _on_grid(self, x: float) -> bool:
+        assert self.step is not None
+        k = (x - self.low) / self.step
+        return bool(abs(k - round(k)) <= 1e-8 * max(1.0, abs(k)) + self._slack)
 
     @property
     def _n_points(self) -> int:
         assert self.step is not None
         return round((self.high - self.low) / self.step) + 1
 
+    def _point(self, k: int, n: int) -> float:
+        # Decimal arithmetic on the shortest reprs gives the values a user expects (0.3, not
+        # 0.30000000000000004 for step=0.1); the last point is ``high`` itself.
+        if k >= n - 1:
+            return self.high
+        x = float(Decimal(repr(self.low)) + k * Decimal(repr(self.step)))
+        return min(x, self.high)
+
     def decode(self, u: float) -> float:
         u = min(max(float(u), 0.0), 1.0)
         if self.step is not None:
             n = self._n_points
-            return min(self.low + min(int(u * n), n - 1) * self.step, self.high)
-        if self.log:
-            x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+            return self._point(min(int(u * n), n - 1), n)
+        if u in (0.0, 1.0):  # exact bounds (exp(log(low)) may miss low by an ulp)
+            return self.high if u else self.low
+        logs = self._logs()
+        if logs is not None:
+            x = math.exp(logs[0] + u * (logs[1] - logs[0]))
         else:
             x = self.low + u * (self.high - self.low)
         return min(max(x, self.low), self.high)
+
+    def _logs(self) -> tuple[float, float] | None:
+        """``(log(low), log(high))`` for log scaling; ``None`` if linear (or the logs are equal)."""
+        if not self.log:
+            return None
+        lo, hi = math.log(self.low), math.log(self.high)
+        return (lo, hi) if hi > lo else None
 
     def encode(self, value: Any) -> float:
         x = float(value)
@@ -184,29 +231,41 @@ class Float(Distribution):
             return (min(max(round((x - self.low) / self.step), 0), n - 1) + 0.5) / n
         if self.high == self.low:
             return 0.5
-        if self.log:
-            span = math.log(self.high) - math.log(self.low)
-            u = (math.log(x) - math.log(self.low)) / span
+        logs = self._logs()
+        if logs is not None:
+            u = (math.log(x) - logs[0]) / (logs[1] - logs[0])
         else:
             u = (x - self.low) / (self.high - self.low)
-        return min(max(u, 0.0), 1.0)
+        u = min(max(u, 0.0), 1.0)
+        # Rounding may leave decode(u) one ulp off x; a neighbour of u often hits x exactly.
+        y = self.decode(u)
+        if y != x:
+            v = math.nextafter(u, 1.0 if y < x else 0.0)
+            if self.decode(v) == x:
+                return v
+        return u
 
     def contains(self, value: Any) -> bool:
         if not _is_number(value) or not self.low <= value <= self.high:
             return False
         if self.step is None:
             return True
-        k = (value - self.low) / self.step
-        return abs(k - round(k)) <= 1e-8 * max(1.0, abs(k))
+        return self._on_grid(value)
 
     def grid(self) -> list[Any] | None:
         if self.step is None:
             return [self.low] if self.low == self.high else None
-        return [self.decode((i + 0.5) / self._n_points) for i in range(self._n_points)]
+        n = self._n_points
+        return [self._point(k, n) for k in range(n)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "low": self.low, "high": self.high, "log": self.log,
-                "step": self.step}
+        return {
+            "kind": self.kind,
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+            "step": self.step,
+        }
 
     def to_external(self, internal: Any) -> float:
         return float(internal)
@@ -239,7 +298,12 @@ class Int(Distribution):
     kind: ClassVar[str] = "int"
 
     def __post_init__(self) -> None:
-        for arg, v in (("low", self.low), ("high", self.high), ("step", self.step)):
+        given: tuple[tuple[str, Any], ...] = (
+            ("low", self.low),
+            ("high", self.high),
+            ("step", self.step),
+        )
+        for arg, v in given:
             integral = isinstance(v, (int, np.integer)) or (
                 isinstance(v, (float, np.floating)) and float(v).is_integer()
             )
@@ -285,7 +349,7 @@ class Int(Distribution):
         return (min(max((x - self.low) // self.step, 0), n - 1) + 0.5) / n
 
     def contains(self, value: Any) -> bool:
-        return (
+        return bool(
             isinstance(value, (int, np.integer))
             and not isinstance(value, (bool, np.bool_))
             and self.low <= value <= self.high
@@ -296,8 +360,13 @@ class Int(Distribution):
         return list(range(self.low, self.high + 1, self.step))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "low": self.low, "high": self.high, "log": self.log,
-                "step": self.step}
+        return {
+            "kind": self.kind,
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+            "step": self.step,
+        }
 
     def to_external(self, internal: Any) -> int:
         return int(internal)
@@ -331,7 +400,7 @@ class Categorical(Distribution):
     kind: ClassVar[str] = "categorical"
     _index: dict[Any, int] = field(init=False, repr=False, compare=False)
 
-    def __init__(self, choices: Sequence[Any]) -> None:
+    def __init__(self, choices: Sequence[Any] | np.ndarray) -> None:
         if isinstance(choices, (str, bytes)) or not isinstance(choices, (Sequence, np.ndarray)):
             raise TypeError(
                 f"Categorical: `choices` must be a list or tuple of values, but got {choices!r}."
@@ -342,7 +411,9 @@ class Categorical(Distribution):
         index: dict[Any, int] = {}
         for i, v in enumerate(values):
             if isinstance(v, float) and math.isnan(v):
-                raise ValueError(f"Categorical: `choices` must not contain nan, but got {values!r}.")
+                raise ValueError(
+                    f"Categorical: `choices` must not contain nan, but got {values!r}."
+                )
             key = _choice_key(v)
             if key in index:
                 raise ValueError(
@@ -424,7 +495,9 @@ class Scipy(Distribution):
 
     def __post_init__(self) -> None:
         if not hasattr(self.frozen, "ppf") or not hasattr(self.frozen, "dist"):
-            raise TypeError(f"Scipy: expected a frozen scipy.stats distribution, got {self.frozen!r}.")
+            raise TypeError(
+                f"Scipy: expected a frozen scipy.stats distribution, got {self.frozen!r}."
+            )
 
     @property
     def _discrete(self) -> bool:
@@ -433,7 +506,11 @@ class Scipy(Distribution):
         return isinstance(self.frozen.dist, scipy.stats.rv_discrete)
 
     def _key(self) -> tuple[str, tuple[Any, ...], tuple[tuple[str, Any], ...]]:
-        return (self.frozen.dist.name, tuple(self.frozen.args), tuple(sorted(self.frozen.kwds.items())))
+        return (
+            self.frozen.dist.name,
+            tuple(self.frozen.args),
+            tuple(sorted(self.frozen.kwds.items())),
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Scipy) and self._key() == other._key()
@@ -467,7 +544,12 @@ class Scipy(Distribution):
 
     def to_dict(self) -> dict[str, Any]:
         name, args, kwds = self._key()
-        return {"kind": self.kind, "name": name, "args": list(args), "kwds": dict(kwds)}
+        return {
+            "kind": self.kind,
+            "name": name,
+            "args": [_to_json_value(a) for a in args],
+            "kwds": {k: _to_json_value(v) for k, v in kwds},
+        }
 
     def to_external(self, internal: Any) -> Any:
         return int(internal) if self._discrete else float(internal)
@@ -496,13 +578,19 @@ class Fixed(Distribution):
         return 0.5
 
     def contains(self, value: Any) -> bool:
-        return _choice_key(value) == _choice_key(self.value)
+        return bool(_choice_key(value) == _choice_key(self.value))
 
     def grid(self) -> list[Any] | None:
         return [self.value]
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "value": _to_json_value(self.value)}
+
+    def to_internal(self, value: Any) -> Any:
+        return _to_json_value(value)  # tuples stay tuples through JSON
+
+    def to_external(self, internal: Any) -> Any:
+        return _from_json_value(internal)
 
 
 def distribution_from_dict(data: Mapping[str, Any]) -> Distribution:
@@ -520,7 +608,9 @@ def distribution_from_dict(data: Mapping[str, Any]) -> Distribution:
         import scipy.stats
 
         return Scipy(getattr(scipy.stats, data["name"])(*data["args"], **data["kwds"]))
-    raise ValueError(f"Unknown distribution kind {kind!r}; expected float, int, categorical or scipy.")
+    raise ValueError(
+        f"Unknown distribution kind {kind!r}; expected float, int, categorical, scipy or fixed."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -563,26 +653,32 @@ def as_distribution(spec: Any, name: str = "?") -> Distribution:
     """
     if isinstance(spec, Distribution):
         return spec
-    if isinstance(spec, (list, tuple, range, np.ndarray)):
+    if isinstance(spec, np.ndarray):
+        return Categorical(spec.tolist())  # Python scalars, not numpy ones
+    if isinstance(spec, (list, tuple, range)):
         return Categorical(list(spec))
     if hasattr(spec, "ppf") and hasattr(spec, "dist"):
         return _from_scipy(spec)
     raise TypeError(
-        f"Parameter {name!r}: expected a tunesmith distribution (Float, Int, Categorical), a list of "
-        f"values or a frozen scipy.stats distribution, but got {spec!r}."
+        f"Parameter {name!r}: expected a tunesmith distribution (Float, Int, Categorical), a list "
+        f"of values or a frozen scipy.stats distribution, but got {spec!r}."
     )
 
 
 def _from_scipy(frozen: Any) -> Distribution:
     name = frozen.dist.name
-    lo, hi = frozen.support()
-    if not frozen.kwds.get("loc", 0) and frozen.kwds.get("scale", 1) == 1:
-        if name == "randint":
-            return Int(int(lo), int(hi))
-        if name in ("loguniform", "reciprocal"):
-            return Float(float(lo), float(hi), log=True)
+    lo, hi = (float(b) for b in frozen.support())
+    if name == "randint":  # a shift (loc) keeps it uniform on the integers of its support
+        return Int(int(lo), int(hi))
     if name == "uniform":
-        return Float(float(lo), float(hi))
+        return Float(lo, hi)
+    # loc or scale may be given positionally; log-uniform only if the median is the geometric mean
+    if (
+        name in ("loguniform", "reciprocal")
+        and lo > 0
+        and math.isclose(float(frozen.ppf(0.5)), math.sqrt(lo * hi), rel_tol=1e-9)
+    ):
+        return Float(lo, hi, log=True)
     return Scipy(frozen)
 
 
@@ -624,7 +720,10 @@ class Space:
         self.names: tuple[str, ...] = tuple(order)
         self.distributions: dict[str, Distribution] = {n: dists[n] for n in order}
         self._conditions = conditions
-        self._items = tuple((n, dists[n], conditions.get(n)) for n in order)
+        self._items = tuple(
+            (n, dists[n], None if n not in conditions else _compile(dists, conditions[n]))
+            for n in order
+        )
 
     @property
     def n_dims(self) -> int:
@@ -648,25 +747,25 @@ class Space:
         return name in self.distributions
 
     @staticmethod
-    def _active(cond: dict[str, tuple[Any, ...]] | None, params: Mapping[str, Any]) -> bool:
+    def _active(cond: _Compiled | None, params: Mapping[str, Any]) -> bool:
         if cond is None:
             return True
-        for parent, allowed in cond.items():
-            if parent not in params:
-                return False
-            key = _choice_key(params[parent])
-            if not any(_choice_key(a) == key for a in allowed):
-                return False
-        return True
+        return all(
+            parent in params and _cond_key(numeric, params[parent]) in keys
+            for parent, numeric, keys in cond
+        )
 
     def is_active(self, name: str, params: Mapping[str, Any]) -> bool:
         """Whether ``name`` is active given the values of its parents in ``params``."""
-        return self._active(self._conditions.get(name), params)
+        for n, _, cond in self._items:
+            if n == name:
+                return self._active(cond, params)
+        return True  # not a parameter of this space: nothing makes it inactive
 
     def decode(self, u: Sequence[float] | np.ndarray) -> dict[str, Any]:
         """Configuration for a point ``u`` of shape ``(d,)``; inactive parameters are left out."""
         params: dict[str, Any] = {}
-        for (name, dist, cond), ui in zip(self._items, u):
+        for (name, dist, cond), ui in zip(self._items, u, strict=True):
             if cond is None or self._active(cond, params):
                 params[name] = dist.decode(ui)
         return params
@@ -705,7 +804,8 @@ class Space:
                 raise ValueError(f"Parameter {name!r} is active but missing from {dict(params)!r}.")
             if not active and name in params:
                 raise ValueError(
-                    f"Parameter {name!r} is given but inactive: it needs {cond!r}."
+                    f"Parameter {name!r} is given but inactive: it needs "
+                    f"{self._conditions[name]!r}."
                 )
             if active:
                 dist.validate(name, params[name])
@@ -735,6 +835,29 @@ class Space:
                     nxt.append(c)
             configs = nxt
         return configs
+
+
+# A compiled condition: (parent, compare numerically?, keys of the allowed values) per parent.
+_Compiled: TypeAlias = tuple[tuple[str, bool, frozenset[Any]], ...]
+
+
+def _cond_key(numeric: bool, value: Any) -> Any:
+    # A number parent compares by value (1 == 1.0 == np.int64(1)); others by exact choice.
+    return ("num", value) if numeric and _is_number(value) else _choice_key(value)
+
+
+def _compile(
+    dists: Mapping[str, Distribution], parents: Mapping[str, tuple[Any, ...]]
+) -> _Compiled:
+    out = []
+    for parent, allowed in parents.items():
+        dist = dists[parent]
+        numeric = isinstance(dist, (Float, Int, Scipy))
+        values = allowed
+        if isinstance(dist, Float) and dist.step is not None:  # the grid value decode yields
+            values = tuple(dist.decode(dist.encode(a)) for a in allowed)
+        out.append((parent, numeric, frozenset(_cond_key(numeric, a) for a in values)))
+    return tuple(out)
 
 
 def _parents_first(
@@ -891,19 +1014,24 @@ def as_space(spec: Any) -> Space | UnionSpace:
         return spec
     if isinstance(spec, Mapping):
         return Space(spec)
-    if isinstance(spec, Sequence) and not isinstance(spec, (str, bytes)):
-        if spec and all(isinstance(s, Mapping) for s in spec):
-            subs = [Space(s) for s in spec]
-            return subs[0] if len(subs) == 1 else UnionSpace(subs)
+    if (
+        isinstance(spec, Sequence)
+        and not isinstance(spec, (str, bytes))
+        and spec
+        and all(isinstance(s, Mapping) for s in spec)
+    ):
+        subs = [Space(s) for s in spec]
+        return subs[0] if len(subs) == 1 else UnionSpace(subs)
     raise TypeError(
         f"space: expected a dict of name -> distribution, a Space or a list of dicts, but got "
         f"{spec!r}."
     )
 
 
-def distributions_for(space: Space | UnionSpace, params: Mapping[str, Any]) -> dict[str, Distribution]:
+def distributions_for(
+    space: Space | UnionSpace, params: Mapping[str, Any]
+) -> dict[str, Distribution]:
     """The domain of each parameter of ``params`` in ``space`` (sub-space aware)."""
     if isinstance(space, UnionSpace):
         return space.distributions_for(params)
     return {n: space.distributions[n] for n in params}
-

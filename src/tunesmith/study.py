@@ -82,7 +82,7 @@ class Study:
         self._best: FrozenTrial | None = None
         self._beating: set[int] = set()  # trials of this process that need heartbeats
         self._last_reap = 0.0
-        self._stop_requested = False
+        self._budget: _Budget | None = None  # of the running optimize call, for stop()
 
     def __repr__(self) -> str:
         return f"Study(study_name={self.study_name!r}, directions={list(self.directions)!r})"
@@ -134,7 +134,9 @@ class Study:
             and t.values is not None
             and len(t.values) == 1
             and t.feasible
-            and (best is None or best.values is None or self._is_better(t.values[0], best.values[0]))
+            and (
+                best is None or best.values is None or self._is_better(t.values[0], best.values[0])
+            )
         ):
             self._best = t
 
@@ -207,7 +209,10 @@ class Study:
         return keep
 
     def trials_dataframe(self) -> pandas.DataFrame:
-        """One row per trial: number, state, value(s), times, ``params_*`` and ``user_attrs_*``.
+        """One row per trial: number, state, value(s), times, ``params_*``, ``user_attrs_*``, error.
+
+        The value columns are ``value`` for one objective, ``values_0``, ``values_1``... for
+        several; missing entries (a parameter a trial did not use) are NaN / None.
 
         Needs the ``pandas`` extra.
         """
@@ -217,22 +222,36 @@ class Study:
             raise MissingExtraError(
                 "trials_dataframe needs pandas: pip install 'tunesmith[pandas]'"
             ) from exc
+        m = len(self.directions)
+        value_columns = ["value"] if m == 1 else [f"values_{i}" for i in range(m)]
+        params: dict[str, None] = {}  # every name, in order of first appearance
+        attrs: dict[str, None] = {}
         rows = []
         for t in self.trials:
+            values = t.values if t.values is not None else (None,) * m
             row: dict[str, Any] = {"number": t.number, "state": t.state.name}
-            if len(self.directions) == 1:
-                row["value"] = t.values[0] if t.values else None
-            else:
-                for i in range(len(self.directions)):
-                    row[f"values_{i}"] = t.values[i] if t.values else None
+            row.update(zip(value_columns, values, strict=False))
             row["datetime_start"] = t.datetime_start
             row["datetime_complete"] = t.datetime_complete
             row["duration"] = t.duration
             row.update({f"params_{k}": v for k, v in t.params.items()})
             row.update({f"user_attrs_{k}": v for k, v in t.user_attrs.items()})
             row["error"] = t.error
+            params.update(dict.fromkeys(t.params))
+            attrs.update(dict.fromkeys(t.user_attrs))
             rows.append(row)
-        return pd.DataFrame(rows)
+        columns = [
+            "number",
+            "state",
+            *value_columns,
+            "datetime_start",
+            "datetime_complete",
+            "duration",
+            *(f"params_{k}" for k in params),
+            *(f"user_attrs_{k}" for k in attrs),
+            "error",
+        ]
+        return pd.DataFrame(rows, columns=columns)
 
     # -- ask -------------------------------------------------------------------------------------
     @overload
@@ -252,6 +271,8 @@ class Study:
 
         Raises:
             SearchSpaceExhausted: The sampler has nothing left to propose.
+            ValueError: An enqueued configuration does not fit ``space`` (that trial is stored
+                FAIL with the reason).
 
         Example:
             >>> import tunesmith as ts
@@ -278,19 +299,24 @@ class Study:
                     self._sync()
                     break
                 self._waiting.discard(waiting.number)
-                out.append(self._start_enqueued(waiting, space))
+                try:
+                    out.append(self._start_enqueued(waiting, space))
+                except ValueError as exc:  # stored FAIL with the reason
+                    if not out:
+                        raise
+                    _logger.warning("Enqueued trial %d failed: %s", waiting.number, exc)
             if len(out) < count:
                 history = self._history()
-                if self.sampler.is_exhausted(history):
-                    if out:
-                        return out
-                    raise SearchSpaceExhausted("The sampler has no configuration left to try.")
-                now = datetime.now(timezone.utc)
-                template = FrozenTrial(number=-1, state=TrialState.RUNNING, datetime_start=now)
-                numbers = self._storage.create_trials(
-                    self._id, [template] * (count - len(out)), heartbeat=heartbeat
-                )
-                out.extend(self._start_new(numbers, space, history, now))
+                target = space or self.sampler.fixed_space or self._inferred_space()
+                left = self.sampler.remaining(history, target)  # may refuse the space: no trial yet
+                wanted = count - len(out) if left is None else min(count - len(out), left)
+                if wanted:
+                    now = datetime.now(timezone.utc)
+                    template = FrozenTrial(number=-1, state=TrialState.RUNNING, datetime_start=now)
+                    numbers = self._storage.create_trials(
+                        self._id, [template] * wanted, heartbeat=heartbeat
+                    )
+                    out.extend(self._start_new(numbers, target, history, now, space is not None))
             if not out:
                 raise SearchSpaceExhausted("The sampler has no configuration left to try.")
             return out
@@ -298,29 +324,39 @@ class Study:
     def _start_new(
         self,
         numbers: list[int],
-        space: Space | UnionSpace | None,
+        target: Space | UnionSpace,
         history: History,
         now: datetime,
+        declarative: bool,
     ) -> list[Trial]:
-        target = space or self.sampler.fixed_space or self._inferred_space()
+        """Propose for freshly created trials and store the proposals of declarative ones."""
         try:
             proposals = (
                 self.sampler.propose(history, target, numbers)
-                if target.n_dims or space is not None
+                if target.n_dims or declarative
                 else [{} for _ in numbers]
             )
         except SearchSpaceExhausted:
             proposals = []
+        except Exception as exc:  # no trial may stay RUNNING without an owner
+            for number in numbers:
+                self._storage.update_trial(
+                    self._id,
+                    number,
+                    state=TrialState.FAIL,
+                    error=f"the sampler failed: {type(exc).__name__}: {exc}",
+                )
+            raise
         trials = []
         for i, number in enumerate(numbers):
             params = proposals[i] if i < len(proposals) else None
-            params = self._store_proposal(number, params, target, write=space is not None)
+            params = self._store_proposal(number, params, target, write=declarative)
             if params is None:
                 continue
             trial = Trial(self, number, datetime_start=now)
-            if space is not None:
+            if declarative:
                 trial._params = params
-                trial._distributions = distributions_for(space, params)
+                trial._distributions = distributions_for(target, params)
             else:
                 trial._proposal = params
             trials.append(trial)
@@ -381,7 +417,16 @@ class Study:
             if target.n_dims:
                 trial._proposal = self.sampler.propose(self._history(), target, [frozen.number])[0]
             return trial
-        params = self._complete_enqueued(fixed, space, frozen.number)
+        try:
+            params = self._complete_enqueued(fixed, space, frozen.number)
+        except ValueError as exc:
+            error = f"the enqueued parameters do not fit the space: {exc}"
+            self._absorb(
+                self._storage.update_trial(
+                    self._id, frozen.number, state=TrialState.FAIL, error=error
+                )
+            )
+            raise ValueError(f"Enqueued trial {frozen.number}: {error}") from None
         trial._params = params
         trial._distributions = distributions_for(space, params)
         trial._fixed = frozenset()
@@ -398,8 +443,30 @@ class Study:
             space.validate(fixed)
             return fixed
         except ValueError:
-            if isinstance(space, UnionSpace):
-                raise
+            pass
+        if isinstance(space, UnionSpace):
+            errors = []
+            for sub in space.spaces:
+                if set(fixed) <= set(sub.names):
+                    try:
+                        return self._complete_enqueued(fixed, sub, number)
+                    except ValueError as exc:
+                        errors.append(str(exc))
+            raise ValueError(
+                f"{fixed!r} fits none of the {len(space.spaces)} sub-spaces"
+                + (f" ({'; '.join(errors)})." if errors else ".")
+            )
+        for name, value in fixed.items():
+            if name in space:
+                space.distributions[name].validate(name, value)
+        # Parents that the enqueued conditional parameters need, with their allowed values.
+        needed: dict[str, tuple[Any, ...]] = {}
+        todo = [n for n in fixed if n in space]
+        while todo:
+            for parent, allowed in space.conditions.get(todo.pop(), {}).items():
+                if parent not in fixed and parent not in needed:
+                    needed[parent] = allowed
+                    todo.append(parent)
         proposal = self.sampler.propose(self._history(), space, [number])[0]
         params: dict[str, Any] = {}
         for name in space.names:
@@ -407,6 +474,10 @@ class Study:
                 continue
             if name in fixed:
                 params[name] = fixed[name]
+            elif name in needed and name in proposal and proposal[name] in needed[name]:
+                params[name] = proposal[name]
+            elif name in needed:  # the value an enqueued child parameter needs
+                params[name] = needed[name][0]
             elif name in proposal:
                 params[name] = proposal[name]
             else:  # the proposal chose another branch of a condition
@@ -453,7 +524,7 @@ class Study:
     def tell(
         self,
         trial: Trial | int,
-        values: float | Sequence[float] | None = None,
+        values: float | Sequence[float] | np.ndarray[Any, Any] | None = None,
         *,
         state: TrialState | str | None = None,
         constraints: Sequence[float] | None = None,
@@ -498,7 +569,9 @@ class Study:
         m = len(self.directions)
         if values is None:
             return None, "the objective returned None"
-        if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+        if isinstance(values, np.ndarray):  # a 0-d array is one number
+            values = values.tolist() if values.ndim else [values.item()]
+        elif isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
             values = [values]
         if len(values) != m:
             raise ValueError(
@@ -536,14 +609,19 @@ class Study:
             raise TypeError(f"tell: `trial` must be a Trial or its number, but got {trial!r}.")
         cons = None if constraints is None else _as_float_tuple(constraints, "constraints")
         fields: dict[str, Any] = {"state": state, "values": values, "error": error}
+        if state is TrialState.PRUNED and values is None and len(self.directions) == 1:
+            reported = live._intermediate if live is not None else self._reported(number)
+            if reported and math.isfinite(last := reported[max(reported)]):
+                fields["values"] = (last,)
         if live is not None:
-            if state is TrialState.PRUNED and values is None and live._intermediate:
-                last = live._intermediate[max(live._intermediate)]
-                if len(self.directions) == 1 and math.isfinite(last):
-                    fields["values"] = (last,)
             cons = cons if cons is not None else live._constraints
-            fields["params"] = live._params
-            fields["distributions"] = live._distributions
+            # Enqueued values the objective never asked for are not part of a finished
+            # configuration; a FAIL trial keeps them, to show what it was asked to evaluate.
+            unused = live._fixed if state is not TrialState.FAIL else frozenset()
+            fields["params"] = {k: v for k, v in live._params.items() if k not in unused}
+            fields["distributions"] = {
+                k: v for k, v in live._distributions.items() if k not in unused
+            }
             if live.user_attrs:
                 fields["user_attrs"] = live.user_attrs
         if cons is not None:
@@ -556,14 +634,25 @@ class Study:
                 self._absorb(frozen)
         return frozen
 
+    def _reported(self, number: int) -> Mapping[int, float]:
+        """Intermediate values stored for trial ``number`` (told by number, from anywhere)."""
+        with self._lock:
+            self._sync()
+            known = 0 <= number < len(self._trials)
+            return self._trials[number].intermediate_values if known else {}
+
     # -- adding trials from elsewhere ------------------------------------------------------------
     def enqueue_trial(
         self, params: Mapping[str, Any], *, user_attrs: Mapping[str, Any] | None = None
     ) -> int:
         """Queue a configuration to evaluate before the sampler's own proposals.
 
-        Parameters the objective does not suggest are dropped; the ones it does must lie in the
-        domain it suggests them from. Returns the trial's number.
+        Parameters the objective does not suggest are dropped (a FAIL trial keeps them); the
+        ones it does must lie in the domain it suggests them from. With ``ask(space)`` a partial
+        configuration is completed by the sampler. Returns the trial's number.
+
+        Raises:
+            ValueError: A value lies outside the domain earlier trials drew its parameter from.
 
         Example:
             >>> import tunesmith as ts
@@ -576,10 +665,22 @@ class Study:
         """
         if not isinstance(params, Mapping):
             raise TypeError(f"enqueue_trial: `params` must be a dict, but got {params!r}.")
+        with self._lock:
+            self._sync()
+            domains: dict[str, set[Distribution]] = {name: set() for name in params}
+            for t in self._trials:
+                for name, dist in t.distributions.items():
+                    if name in domains and not isinstance(dist, Fixed):
+                        domains[name].add(dist)
         dists: dict[str, Distribution] = {}
         for name, value in params.items():
-            known = self._known.get(name)
-            dists[name] = known if known is not None and known.contains(value) else Fixed(value)
+            fits = [d for d in domains[name] if d.contains(value)]
+            if domains[name] and not fits:
+                raise ValueError(
+                    f"enqueue_trial: parameter {name!r} = {value!r} is outside the domain earlier "
+                    f"trials drew it from: {' or '.join(sorted(map(repr, domains[name])))}."
+                )
+            dists[name] = fits[0] if len(fits) == 1 else Fixed(value)
         template = FrozenTrial(
             number=-1,
             state=TrialState.WAITING,
@@ -611,13 +712,21 @@ class Study:
                     f"add_trials: only finished trials can be added, but trial {t.number} is "
                     f"{t.state.name}."
                 )
-            if t.state is TrialState.COMPLETE:
+            if t.state is TrialState.COMPLETE or t.values is not None:
                 n = 0 if t.values is None else len(t.values)
                 if n != len(self.directions):
                     raise ValueError(
                         f"add_trials: trial {t.number} has {n} value(s) but the study has "
                         f"{len(self.directions)} objective(s)."
                     )
+            for name, value in t.params.items():
+                dist = t.distributions.get(name)
+                if dist is None:
+                    raise ValueError(
+                        f"add_trials: parameter {name!r} of trial {t.number} has no distribution; "
+                        f"`distributions` covers {sorted(t.distributions)}."
+                    )
+                dist.validate(name, value)
         numbers = self._storage.create_trials(self._id, records)
         with self._lock:
             self._sync()
@@ -625,10 +734,15 @@ class Study:
 
     # -- optimize --------------------------------------------------------------------------------
     def stop(self) -> None:
-        """Ask a running ``optimize`` to stop after the current trial (call it from a callback)."""
-        self._stop_requested = True
+        """Ask a running ``optimize`` to stop after the current trial (call it from a callback).
 
-    def optimize(
+        Every worker of the call stops: threads, and processes too (the request is shared).
+        """
+        budget = self._budget
+        if budget is not None:
+            budget.close()
+
+    def optimize(  # noqa: PLR0917 - the positional order of Optuna's optimize
         self,
         objective: Objective,
         n_trials: int | None = None,
@@ -652,8 +766,10 @@ class Study:
                 in-memory storage they are threads.
             catch: Exception types that fail the trial but let the study go on. Any other
                 exception fails the trial, which is stored, and is then raised.
-            callbacks: Each is called as ``callback(study, frozen_trial)`` after every trial.
-            show_progress_bar: Print the count of trials and the best value on stderr.
+            callbacks: Each is called as ``callback(study, frozen_trial)`` after every trial
+                (in the worker that ran it: with worker processes, in that process).
+            show_progress_bar: Print the count of trials and the best value on stderr (not
+                with worker processes).
             space: A declarative space: each trial then arrives with the whole configuration
                 in ``trial.params`` (as from ``ask(space)``) instead of drawing it with
                 ``suggest_*``.
@@ -683,39 +799,70 @@ class Study:
         for cb in callbacks:
             if not callable(cb):
                 raise TypeError(f"optimize: every callback must be callable, but got {cb!r}.")
-        self._stop_requested = False
         deadline = None if timeout is None else time.monotonic() + timeout
-        progress = _Progress(self, n_trials) if show_progress_bar else None
-        if workers == 1:
-            budget = _Budget(n_trials)
-            self._loop(objective, resolved, budget, deadline, catch, callbacks, progress)
-        elif self._storage.shared_across_processes:
-            self._optimize_processes(
-                objective, resolved, budget_size=n_trials, deadline=deadline, workers=workers,
-                catch=catch, callbacks=callbacks,
-            )
+        processes = workers > 1 and self._storage.shared_across_processes
+        if processes:
+            import multiprocessing
+
+            ctx: Any = multiprocessing.get_context("fork")  # no pickling of the objective
+            budget = _Budget(n_trials, ctx)
         else:
-            self._optimize_threads(
-                objective, resolved, budget_size=n_trials, deadline=deadline, workers=workers,
-                catch=catch, callbacks=callbacks, progress=progress,
-            )
-        if progress is not None:
-            progress.close()
-        with self._lock:
-            self._sync()
+            budget = _Budget(n_trials)
+        progress = _Progress(self, n_trials) if show_progress_bar and not processes else None
+        self._budget = budget
+        try:
+            if workers == 1:
+                self._loop(
+                    objective,
+                    resolved,
+                    budget,
+                    deadline=deadline,
+                    catch=catch,
+                    callbacks=callbacks,
+                    progress=progress,
+                )
+            elif processes:
+                self._optimize_processes(
+                    objective,
+                    resolved,
+                    ctx,
+                    budget=budget,
+                    deadline=deadline,
+                    workers=workers,
+                    catch=catch,
+                    callbacks=callbacks,
+                )
+            else:
+                self._optimize_threads(
+                    objective,
+                    resolved,
+                    budget=budget,
+                    deadline=deadline,
+                    workers=workers,
+                    catch=catch,
+                    callbacks=callbacks,
+                    progress=progress,
+                )
+        finally:
+            self._budget = None
+            if progress is not None:
+                progress.close()
+            with self._lock:
+                self._sync()
 
     def _loop(
         self,
         objective: Objective,
         space: Space | UnionSpace | None,
         budget: _Budget,
+        *,
         deadline: float | None,
         catch: tuple[type[Exception], ...],
         callbacks: list[Callback],
         progress: _Progress | None,
     ) -> None:
         with self._heartbeats():
-            while not self._stop_requested:
+            while True:
                 if deadline is not None and time.monotonic() >= deadline:
                     break
                 if not budget.take():
@@ -742,9 +889,6 @@ class Study:
                 result = objective(trial)
             except TrialPruned:
                 return self._finish(trial, TrialState.PRUNED, None, None, None)
-            except KeyboardInterrupt:
-                self._finish(trial, TrialState.FAIL, None, "interrupted (KeyboardInterrupt)", None)
-                raise
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 frozen = self._finish(trial, TrialState.FAIL, None, error, None)
@@ -752,13 +896,18 @@ class Study:
                     _logger.warning("Trial %d failed and was caught: %s", trial.number, error)
                     return frozen
                 raise
+            except BaseException as exc:  # KeyboardInterrupt, SystemExit: store, then stop
+                detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                error = f"interrupted ({detail})"
+                self._finish(trial, TrialState.FAIL, None, error, None)
+                raise
             try:
-                values, error = self._check_values(result)
+                values, reason = self._check_values(result)
             except ValueError as exc:
-                values, error = None, str(exc)
-            if error is not None:
-                _logger.warning("Trial %d failed: %s", trial.number, error)
-                return self._finish(trial, TrialState.FAIL, None, error, None)
+                values, reason = None, str(exc)
+            if reason is not None:
+                _logger.warning("Trial %d failed: %s", trial.number, reason)
+                return self._finish(trial, TrialState.FAIL, None, reason, None)
             return self._finish(trial, TrialState.COMPLETE, values, None, None)
         finally:
             self._beating.discard(trial.number)
@@ -804,19 +953,26 @@ class Study:
         objective: Objective,
         space: Space | UnionSpace | None,
         *,
-        budget_size: int | None,
+        budget: _Budget,
         deadline: float | None,
         workers: int,
         catch: tuple[type[Exception], ...],
         callbacks: list[Callback],
         progress: _Progress | None,
     ) -> None:
-        budget = _Budget(budget_size)
         errors: list[BaseException] = []
 
         def run() -> None:
             try:
-                self._loop(objective, space, budget, deadline, catch, callbacks, progress)
+                self._loop(
+                    objective,
+                    space,
+                    budget,
+                    deadline=deadline,
+                    catch=catch,
+                    callbacks=callbacks,
+                    progress=progress,
+                )
             except BaseException as exc:
                 errors.append(exc)
                 budget.close()
@@ -837,26 +993,32 @@ class Study:
         self,
         objective: Objective,
         space: Space | UnionSpace | None,
+        ctx: Any,
         *,
-        budget_size: int | None,
+        budget: _Budget,
         deadline: float | None,
         workers: int,
         catch: tuple[type[Exception], ...],
         callbacks: list[Callback],
     ) -> None:
-        import multiprocessing
         import pickle
         import signal
 
-        ctx = multiprocessing.get_context("fork")  # no pickling of the objective
-        budget = _Budget(budget_size, ctx)
         failures = ctx.SimpleQueue()
         remaining = None if deadline is None else deadline - time.monotonic()
 
         def run() -> None:
             child_deadline = None if remaining is None else time.monotonic() + remaining
             try:
-                self._loop(objective, space, budget, child_deadline, catch, callbacks, None)
+                self._loop(
+                    objective,
+                    space,
+                    budget,
+                    deadline=child_deadline,
+                    catch=catch,
+                    callbacks=callbacks,
+                    progress=None,
+                )
             except BaseException as exc:
                 budget.close()
                 try:
@@ -908,7 +1070,7 @@ class _Budget:
             return True
 
     def close(self) -> None:
-        """Let no worker start another trial (one of them failed)."""
+        """Let no worker start another trial (one of them failed, or ``Study.stop`` was called)."""
         self._stopped.set()
 
 
@@ -950,15 +1112,11 @@ def _number_of(trial: Trial | int) -> int:
 def _as_state(state: TrialState | str | None) -> TrialState | None:
     if state is None:
         return None
-    if isinstance(state, str):
-        try:
-            state = TrialState[state.upper()]
-        except KeyError:
-            state = None  # type: ignore[assignment]
-    if state not in _TELL_STATES:
+    resolved = TrialState.__members__.get(state.upper()) if isinstance(state, str) else state
+    if resolved is None or resolved not in _TELL_STATES:
         allowed = ", ".join(s.name for s in _TELL_STATES)
         raise ValueError(f"tell: `state` must be one of {allowed}, but got state={state!r}.")
-    return state
+    return resolved
 
 
 def _resolve_n_jobs(n_jobs: int) -> int:
@@ -985,7 +1143,10 @@ def _resolve_directions(
     direction: str | None, directions: Sequence[str] | None
 ) -> tuple[Direction, ...]:
     if direction is not None and directions is not None:
-        raise ValueError("Give `direction` or `directions`, not both.")
+        raise ValueError(
+            f"Give `direction` or `directions`, not both, but got direction={direction!r} and "
+            f"directions={directions!r}."
+        )
     if directions is None:
         directions = [direction or "minimize"]
     elif isinstance(directions, str) or not directions:
@@ -993,7 +1154,7 @@ def _resolve_directions(
             f"`directions` must be a non-empty list such as ['minimize', 'maximize'], but got "
             f"directions={directions!r}."
         )
-    arg = "direction" if direction is not None or len(directions) == 1 else "directions"
+    arg = "direction" if direction is not None else "directions"
     for d in directions:
         if d not in _DIRECTIONS:
             raise ValueError(f"`{arg}` must be 'minimize' or 'maximize', but got {d!r}.")
@@ -1007,12 +1168,13 @@ def _default_sampler(sampler: BaseSampler | None, seed: int | None) -> BaseSampl
         raise TypeError(f"`sampler` must be a tunesmith sampler, but got {sampler!r}.")
     if seed is not None:
         raise ValueError(
-            "Give `seed` to the sampler itself when you pass one: `seed` seeds the default sampler."
+            f"Give `seed` or `sampler`, not both: `seed` seeds the default sampler, so give it to "
+            f"the sampler itself, but got sampler={sampler!r} and seed={seed!r}."
         )
     return sampler
 
 
-def create_study(
+def create_study(  # noqa: PLR0917 - the positional order of Optuna's create_study
     study_name: str | None = None,
     storage: str | BaseStorage | None = None,
     direction: Literal["minimize", "maximize"] | None = None,
@@ -1114,7 +1276,10 @@ def create_trial(
         raise ValueError(f"create_trial: `state` must be COMPLETE, PRUNED or FAIL, got {state!r}.")
     unknown = set(params) - set(distributions)
     if unknown:
-        raise ValueError(f"create_trial: parameter(s) {sorted(unknown)} have no distribution.")
+        raise ValueError(
+            f"create_trial: parameter(s) {sorted(unknown)} have no distribution; `distributions` "
+            f"covers {sorted(distributions)}."
+        )
     dists = {n: as_distribution(distributions[n], n) for n in params}
     for name, v in params.items():
         dists[name].validate(name, v)

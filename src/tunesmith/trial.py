@@ -7,8 +7,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from ._errors import TrialFinishedError
 from .space import Categorical, Distribution, Float, Int, as_distribution
 
 if TYPE_CHECKING:
@@ -33,13 +34,31 @@ class TrialState(enum.Enum):
 _FINISHED = frozenset({TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL})
 
 
-class TrialPruned(Exception):  # noqa: N818 - the name users know from Optuna
+class TrialPruned(Exception):  # the name users know from Optuna
     """Raise from an objective to stop a trial early; it is recorded as PRUNED."""
+
+
+class _ReadOnlyDict(dict):  # type: ignore[type-arg]
+    """A ``dict`` that refuses changes, so a stored record cannot be altered through its fields."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(
+            "FrozenTrial mappings are read-only; copy them first, e.g. dict(trial.params)."
+        )
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FrozenTrial:
-    """Immutable record of one trial, as stored.
+    """Immutable record of one trial, as stored: fields cannot be assigned and its mappings are
+    read-only dicts (copy one with ``dict(...)`` to change it).
 
     Attributes:
         number: 0-based, unique and gap-free within a study, in order of creation.
@@ -67,6 +86,12 @@ class FrozenTrial:
     datetime_start: datetime | None = None
     datetime_complete: datetime | None = None
     error: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("params", "distributions", "user_attrs", "intermediate_values"):
+            mapping = getattr(self, name)
+            if type(mapping) is not _ReadOnlyDict:
+                object.__setattr__(self, name, _ReadOnlyDict(mapping))
 
     @property
     def value(self) -> float | None:
@@ -138,7 +163,7 @@ class Trial:
         fixed: frozenset[str] = frozenset(),
     ) -> None:
         self._study = study
-        self._fixed = fixed  # names given by enqueue_trial: their domain is learnt on suggest
+        self._fixed = fixed  # enqueued names not suggested yet: their domain is learnt on suggest
         self.number = number
         self._params: dict[str, Any] = dict(params or {})
         self._distributions: dict[str, Distribution] = dict(distributions or {})
@@ -192,6 +217,8 @@ class Trial:
         dist = as_distribution(distribution, name)
         known = self._distributions.get(name)
         if known == dist:
+            if name in self._fixed:
+                self._fixed -= {name}
             return self._params[name]
         self._check_not_finished()
         if known is not None and name not in self._fixed:
@@ -202,6 +229,7 @@ class Trial:
         value = self._study._suggest(self, name, dist)
         self._params[name] = value
         self._distributions[name] = dist
+        self._fixed -= {name}
         return value
 
     def set_user_attr(self, key: str, value: Any) -> None:
@@ -235,7 +263,7 @@ class Trial:
 
     def _check_not_finished(self) -> None:
         if self._finished:
-            raise RuntimeError(f"Trial {self.number} is finished; it can no longer change.")
+            raise TrialFinishedError(f"Trial {self.number} is finished; it can no longer change.")
 
 
 def _as_float_tuple(values: Any, arg: str) -> tuple[float, ...]:

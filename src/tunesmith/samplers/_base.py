@@ -82,7 +82,9 @@ class BaseSampler(ABC):
         3. ``sample_param(history, name, distribution, number, params)``: for each
            define-by-run parameter the proposal does not cover.
 
-    Raise ``SearchSpaceExhausted`` from ``propose`` when nothing is left to try.
+    Before 1, ``remaining(history, space)`` bounds how many trials are created (a grid with 3
+    points left gets at most 3). Raise ``SearchSpaceExhausted`` from ``propose`` when nothing is
+    left to try.
     """
 
     #: A space the sampler brings itself (a grid), used for define-by-run trials.
@@ -110,9 +112,13 @@ class BaseSampler(ABC):
         """A study-wide unique key for ``params``, or ``None`` when duplicates are fine."""
         return None
 
-    def is_exhausted(self, history: History) -> bool:
-        """True when ``propose`` has nothing left (checked before a trial is created)."""
-        return False
+    def remaining(self, history: History, space: Space | UnionSpace) -> int | None:
+        """How many configurations are left to propose, or ``None`` for no limit.
+
+        Called before new trials are created, so it may also refuse a space it cannot search
+        (raise ``ValueError``) without leaving a trial behind.
+        """
+        return None
 
 
 def _param_rng(seed: int, number: int, name: str) -> np.random.Generator:

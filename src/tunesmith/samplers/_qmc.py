@@ -35,7 +35,9 @@ class QMCSampler(BaseSampler):
         [0, 1, 2, 3]
     """
 
-    def __init__(self, *, seed: int | None = None, kind: Literal["sobol", "halton"] = "sobol") -> None:
+    def __init__(
+        self, *, seed: int | None = None, kind: Literal["sobol", "halton"] = "sobol"
+    ) -> None:
         if kind not in _KINDS:
             raise ValueError(f"QMCSampler: `kind` must be one of {_KINDS}, but got kind={kind!r}.")
         self.seed = _check_seed(seed)

@@ -10,7 +10,14 @@ from ._memory import InMemoryStorage
 if TYPE_CHECKING:
     from ._sql import SQLStorage
 
-__all__ = ["BaseStorage", "InMemoryStorage", "SQLStorage", "StudyInfo", "StudySummary", "get_storage"]
+__all__ = [
+    "BaseStorage",
+    "InMemoryStorage",
+    "SQLStorage",
+    "StudyInfo",
+    "StudySummary",
+    "get_storage",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
+
 from .._errors import TrialFinishedError
 from ..space import Distribution, distribution_from_dict
 from ..trial import FrozenTrial, TrialState
@@ -39,8 +41,18 @@ def finished_update(state: TrialState, values: Sequence[float] | None) -> dict[s
 
 
 def dumps(obj: Any) -> str:
-    """Strict JSON: NaN and infinities are refused rather than written as invalid JSON."""
-    return json.dumps(obj, allow_nan=False, separators=(",", ":"))
+    """Strict JSON: NaN and infinities are refused rather than written as invalid JSON.
+
+    NumPy scalars and arrays (a metric from a model, an ``Int`` value drawn as ``np.int64``) are
+    written as the Python numbers and lists they hold.
+    """
+    return json.dumps(obj, allow_nan=False, separators=(",", ":"), default=_numpy_to_python)
+
+
+def _numpy_to_python(obj: Any) -> Any:
+    if isinstance(obj, (np.generic, np.ndarray)):
+        return obj.tolist()
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
 def params_to_json(params: Mapping[str, Any], distributions: Mapping[str, Distribution]) -> str:

@@ -146,6 +146,8 @@ class InMemoryStorage(BaseStorage):
                 changes["constraints"] = tuple(constraints)
             if error is not None:
                 changes["error"] = error
+            if values is not None:  # also without a state change, as the SQL backend does
+                changes["values"] = tuple(float(v) for v in values)
             if state is not None:
                 changes.update(finished_update(state, values))
             updated = trial.with_changes(**changes)

@@ -1,0 +1,324 @@
+"""Contract tests that every sampler passes, then random search's own guarantees.
+
+Each case runs through real studies (in-memory storage) with ``ask(space)`` or ``optimize``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import scipy.stats
+
+import tunesmith as ts
+from tunesmith.samplers import BaseSampler, GridSampler, History, QMCSampler, RandomSampler
+from tunesmith.space import Distribution
+
+# A finite space (every sampler, the grid included, can search it) with conditions. "kernel"
+# comes late so that the first grid points already visit every branch.
+FINITE = ts.Space(
+    {
+        "C": ts.Float(0.0, 1.0, step=0.5),
+        "units": ts.Int(1, 16, log=True),
+        "flag": ts.Categorical([1, 1.0, True, (1, "a")]),
+        "kernel": ts.Categorical(["linear", "poly", "rbf", None]),
+        "degree": ts.Int(2, 5).when(kernel="poly"),
+        "gamma": ts.Int(0, 12, step=4).when(kernel=["rbf", "poly"]),
+    }
+)
+# A mixed space with continuous parameters (not for the grid).
+CONTINUOUS = ts.Space(
+    {
+        "lr": ts.Float(1e-5, 1e-1, log=True),
+        "x": ts.Float(-3.0, 3.0),
+        "layers": ts.Int(1, 8),
+        "act": ts.Categorical(["relu", "gelu"]),
+        "momentum": ts.Float(0.0, 0.99).when(act="relu"),
+        "noise": ts.Scipy(scipy.stats.norm(0, 1)),
+    }
+)
+
+SamplerFactory = Callable[[int], BaseSampler]
+SAMPLERS: dict[str, SamplerFactory] = {
+    "random": lambda seed: RandomSampler(seed=seed),
+    "sobol": lambda seed: QMCSampler(seed=seed, kind="sobol"),
+    "halton": lambda seed: QMCSampler(seed=seed, kind="halton"),
+    "grid": lambda seed: GridSampler(FINITE),
+}
+SEEDED = ["random", "sobol", "halton"]
+
+
+@pytest.fixture(params=list(SAMPLERS))
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def make(kind: str, seed: int = 0) -> BaseSampler:
+    return SAMPLERS[kind](seed)
+
+
+def space_for(kind: str) -> ts.Space:
+    return FINITE if kind == "grid" else CONTINUOUS
+
+
+def right_type(dist: Distribution, value: Any) -> bool:
+    if isinstance(dist, ts.Float):
+        return type(value) is float
+    if isinstance(dist, ts.Int):
+        return type(value) is int
+    if isinstance(dist, ts.Categorical):
+        return any(value is c for c in dist.choices)
+    if isinstance(dist, ts.Scipy):
+        return type(value) is (
+            int if isinstance(dist.frozen.dist, scipy.stats.rv_discrete) else float
+        )
+    raise AssertionError(dist)
+
+
+def check_config(space: ts.Space, params: dict[str, Any]) -> None:
+    space.validate(params)  # bounds, step grids, types, active and inactive parameters
+    for name, value in params.items():
+        assert right_type(space.distributions[name], value), (name, value)
+
+
+def params_of(study: ts.Study) -> list[dict[str, Any]]:
+    return [t.params for t in study.trials]
+
+
+# -- contract -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("space", [FINITE, CONTINUOUS], ids=["finite", "continuous"])
+def test_ask_proposals_satisfy_the_space(kind: str, space: ts.Space) -> None:
+    study = ts.create_study(sampler=make(kind))
+    if kind == "grid" and space is CONTINUOUS:  # its grid has other parameters
+        with pytest.raises(ValueError, match=r"GridSampler: the grid point .* ask\(\)"):
+            study.ask(space)
+        return
+    seen_branches = set()
+    for _ in range(40):
+        trial = study.ask(space)
+        check_config(space, trial.params)
+        assert trial.distributions == {n: space.distributions[n] for n in trial.params}
+        seen_branches.add(trial.params.get("kernel", trial.params.get("act")))
+        study.tell(trial, 0.0)
+    assert len(seen_branches) > 1  # both sides of the conditions were visited
+    for frozen in study.trials:
+        check_config(space, frozen.params)
+
+
+UNION = ts.UnionSpace(
+    [
+        ts.Space({"model": ["svm"], "C": [0.1, 1.0, 10.0]}),
+        ts.Space({"model": ["forest"], "C": ts.Int(1, 3), "depth": ts.Int(1, 8, log=True)}),
+        ts.Space({"model": ["knn"], "k": ts.Int(1, 9, step=2), "w": ["uniform", None]}),
+    ]
+)
+
+
+def test_ask_proposals_satisfy_a_union_of_sub_spaces(kind: str) -> None:
+    sampler = GridSampler(UNION) if kind == "grid" else make(kind)
+    study = ts.create_study(sampler=sampler)
+    models = set()
+    for trial in study.ask(UNION, n=30):
+        UNION.validate(trial.params)
+        dists = UNION.distributions_for(trial.params)
+        assert trial.distributions == dists
+        for name, value in trial.params.items():
+            assert right_type(dists[name], value), (name, value)
+        models.add(trial.params["model"])
+    assert models == {"svm", "forest", "knn"}
+
+
+def test_define_by_run_values_are_inside_the_suggested_domains(kind: str) -> None:
+    sampler = make(kind)
+    study = ts.create_study(sampler=sampler)
+    drawn: list[dict[str, Any]] = []
+
+    def objective(trial: ts.Trial) -> float:
+        kernel = trial.suggest_categorical("kernel", ["linear", "poly", "rbf", None])
+        c = trial.suggest_float("C", 0.0, 1.0, step=0.5)
+        units = trial.suggest_int("units", 1, 16, log=True)
+        flag = trial.suggest_categorical("flag", [1, 1.0, True, (1, "a")])
+        values: dict[str, Any] = {"kernel": kernel, "C": c, "units": units, "flag": flag}
+        if kernel == "poly":
+            values["degree"] = trial.suggest_int("degree", 2, 5)
+        if kernel in ("rbf", "poly"):
+            values["gamma"] = trial.suggest_int("gamma", 0, 12, step=4)
+        # Not in the grid: drawn at random whatever the sampler.
+        lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+        assert type(lr) is float
+        assert 1e-5 <= lr <= 1e-1
+        check_config(FINITE, values)
+        assert trial.params == {**values, "lr": lr}
+        drawn.append(values)
+        return c
+
+    study.optimize(objective, n_trials=24)
+    assert len(drawn) == 24
+    assert all(t.state is ts.TrialState.COMPLETE for t in study.trials)
+    for frozen, values in zip(study.trials, drawn, strict=True):
+        assert {k: v for k, v in frozen.params.items() if k != "lr"} == values
+
+
+def test_ask_n_returns_distinct_running_trials(kind: str) -> None:
+    study = ts.create_study(sampler=make(kind))
+    space = space_for(kind)
+    trials = study.ask(space, n=4)
+    assert len(trials) == 4
+    assert len({t.number for t in trials}) == 4
+    assert [t.state for t in study.trials] == [ts.TrialState.RUNNING] * 4
+    configs = [repr(sorted(t.params.items())) for t in trials]
+    assert len(set(configs)) == 4  # proposed together, they differ
+    for t in trials:
+        check_config(space, t.params)
+        study.tell(t, 1.0)
+    assert [t.state for t in study.trials] == [ts.TrialState.COMPLETE] * 4
+
+
+def test_seeded_runs_are_reproducible(kind: str) -> None:
+    space = space_for(kind)
+
+    def run(seed: int) -> list[dict[str, Any]]:
+        study = ts.create_study(sampler=make(kind, seed))
+        for _ in range(6):
+            study.tell(study.ask(space), 0.0)
+        for t in study.ask(space, n=3):
+            study.tell(t, 0.0)
+        study.optimize(lambda t: t.suggest_float("y", -1, 1) + t.suggest_int("m", 0, 9), n_trials=3)
+        return params_of(study)
+
+    first = run(7)
+    assert run(7) == first
+    if kind in SEEDED:
+        assert run(8) != first
+
+
+def test_resuming_does_not_repeat_earlier_configurations(kind: str) -> None:
+    storage = ts.storages.InMemoryStorage()
+    space = space_for(kind)
+    study = ts.create_study(study_name="s", storage=storage, sampler=make(kind, seed=3))
+    for _ in range(5):
+        study.tell(study.ask(space), 0.0)
+    resumed = ts.load_study("s", storage=storage, sampler=make(kind, seed=3))
+    for _ in range(5):
+        resumed.tell(resumed.ask(space), 0.0)
+    configs = [repr(sorted(p.items())) for p in params_of(resumed)]
+    assert len(configs) == 10
+    assert len(set(configs)) == 10
+
+
+def test_empty_space_gives_empty_configurations(kind: str) -> None:
+    study = ts.create_study(sampler=make(kind) if kind != "grid" else GridSampler())
+    trial = study.ask({})
+    assert trial.params == {}
+    study.tell(trial, 0.0)
+
+
+@pytest.mark.parametrize("make_sampler", [RandomSampler, QMCSampler])
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
+def test_bad_seeds_are_refused(make_sampler: Callable[..., BaseSampler], seed: Any) -> None:
+    message = f"`seed` must be None or an int >= 0, but got seed={seed!r}"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_sampler(seed=seed)
+
+
+def test_unseeded_samplers_differ() -> None:
+    space = {"x": ts.Float(0, 1)}
+    for cls in (RandomSampler, QMCSampler):
+        a = ts.create_study(sampler=cls()).ask(space, n=3)
+        b = ts.create_study(sampler=cls()).ask(space, n=3)
+        assert [t.params for t in a] != [t.params for t in b]
+
+
+# -- random search --------------------------------------------------------------------------------
+def test_random_params_depend_only_on_seed_and_trial_number() -> None:
+    space = CONTINUOUS
+    reference = ts.create_study(sampler=RandomSampler(seed=11))
+    ref = [t.params for t in reference.ask(space, n=8)]
+    # Another history: three imported trials take numbers 0-2 first, then asks one at a time.
+    other = ts.create_study(sampler=RandomSampler(seed=11))
+    for v in (1.0, 2.0, 3.0):
+        other.add_trial(
+            ts.create_trial(params={"z": v}, distributions={"z": ts.Float(0, 5)}, value=v)
+        )
+    trials = [other.ask(space) for _ in range(5)]
+    assert [t.number for t in trials] == [3, 4, 5, 6, 7]
+    assert [t.params for t in trials] == ref[3:]
+
+
+def chi_square_ok(counts: list[int]) -> bool:
+    """Counts consistent with equal probabilities: the statistic stays far below the 1e-9 tail."""
+    total, k = sum(counts), len(counts)
+    stat = sum((c - total / k) ** 2 / (total / k) for c in counts)
+    return bool(stat < scipy.stats.chi2.isf(1e-9, k - 1))
+
+
+def test_random_marginals_are_uniform() -> None:
+    space = {
+        "x": ts.Float(-2.0, 3.0),
+        "n": ts.Int(0, 9),
+        "s": ts.Int(0, 20, step=5),
+        "c": ts.Categorical(["a", "b", 1, 1.0, True]),
+        "lr": ts.Float(1e-3, 1e3, log=True),
+        "k": ts.Int(1, 1000, log=True),
+    }
+    study = ts.create_study(sampler=RandomSampler(seed=2024))
+    configs = [t.params for t in study.ask(space, n=3000)]
+    bins = 10
+    x_bins = Counter(min(int((c["x"] + 2.0) / 5.0 * bins), bins - 1) for c in configs)
+    assert chi_square_ok([x_bins[i] for i in range(bins)])
+    n_counts = Counter(c["n"] for c in configs)
+    assert sorted(n_counts) == list(range(10))
+    assert chi_square_ok(list(n_counts.values()))
+    s_counts = Counter(c["s"] for c in configs)
+    assert sorted(s_counts) == [0, 5, 10, 15, 20]
+    assert chi_square_ok(list(s_counts.values()))
+    c_counts = Counter(repr(c["c"]) for c in configs)  # repr keeps 1, 1.0 and True apart
+    assert len(c_counts) == 5
+    assert chi_square_ok(list(c_counts.values()))
+    # log=True: uniform in log space, so each decade gets the same share.
+    lr_bins = Counter(min(int(math.log10(c["lr"]) + 3), 5) for c in configs)
+    assert chi_square_ok([lr_bins[i] for i in range(6)])
+    k_bins = Counter(min(int(math.log10(c["k"] + 0.5)), 2) for c in configs)  # 1-9, 10-99, ...
+    assert chi_square_ok([k_bins[i] for i in range(3)])
+    # And not uniform in linear space: a uniform draw would put ~90% of lr above 100.
+    assert np.mean([c["lr"] > 100 for c in configs]) < 0.5
+
+
+def test_random_define_by_run_marginals_are_uniform() -> None:
+    study = ts.create_study(sampler=RandomSampler(seed=5))
+    study.optimize(
+        lambda t: t.suggest_int("n", 0, 4) + t.suggest_float("lr", 1e-4, 1, log=True), n_trials=1000
+    )
+    n_counts = Counter(t.params["n"] for t in study.trials)
+    assert chi_square_ok([n_counts[i] for i in range(5)])
+    lr_bins = Counter(min(int(math.log10(t.params["lr"]) + 4), 3) for t in study.trials)
+    assert chi_square_ok([lr_bins[i] for i in range(4)])
+
+
+# -- what model-based samplers see ----------------------------------------------------------------
+def test_history_observations_encode_complete_and_running_trials() -> None:
+    space = ts.Space({"k": ["a", "b"], "x": ts.Float(0.0, 4.0).when(k="b")})
+    study = ts.create_study(directions=["minimize", "maximize"], seed=0)
+    dists = {"k": space.distributions["k"], "x": space.distributions["x"]}
+    study.add_trial(
+        ts.create_trial(params={"k": "b", "x": 1.0}, distributions=dists, values=[1, 2])
+    )
+    study.add_trial(ts.create_trial(params={"k": "a"}, distributions=dists, values=[3, 4]))
+    study.add_trial(  # outside today's space: left out
+        ts.create_trial(params={"k": "c"}, distributions={"k": ["c"]}, values=[0, 0])
+    )
+    running = study.ask(space)
+    study.tell(study.ask(space), state="FAIL")
+    history = History(study.trials, study.directions)
+    x, y, pending = history.observations(space)
+    np.testing.assert_array_equal(x, [[0.75, 0.25], [0.25, np.nan]])
+    np.testing.assert_array_equal(y, [[1.0, -2.0], [3.0, -4.0]])  # all turned into minima
+    np.testing.assert_array_equal(pending, [space.encode(running.params)])
+    assert [t.number for t in history.with_state(ts.TrialState.FAIL)] == [4]
+    empty = History([], ("minimize",)).observations(space)
+    assert [a.shape for a in empty] == [(0, 2), (0, 1), (0, 2)]
