@@ -5,19 +5,16 @@ from __future__ import annotations
 import logging
 import math
 import numbers as _numbers
-import os
-import sys
 import threading
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
+from . import _optimize
 from ._errors import ClaimConflictError, MissingExtraError, SearchSpaceExhausted, TrialFinishedError
 from .samplers import BaseSampler, History, RandomSampler
 from .space import (
@@ -31,7 +28,7 @@ from .space import (
 )
 from .storages import BaseStorage, StudySummary, get_storage
 from .storages._base import Direction
-from .trial import FrozenTrial, Trial, TrialPruned, TrialState, _as_float_tuple
+from .trial import FrozenTrial, Trial, TrialState, _as_float_tuple
 
 if TYPE_CHECKING:
     import pandas
@@ -80,9 +77,10 @@ class Study:
         self._known: dict[str, Distribution] = {}  # first domain seen for each parameter name
         self._inferred: Space | None = None
         self._best: FrozenTrial | None = None
-        self._beating: set[int] = set()  # trials of this process that need heartbeats
+        self._beating: set[int] = set()  # trials asked here and not finished: they get heartbeats
+        self._beat_thread: threading.Thread | None = None
         self._last_reap = 0.0
-        self._budget: _Budget | None = None  # of the running optimize call, for stop()
+        self._budget: _optimize._Budget | None = None  # of the running optimize, for stop()
 
     def __repr__(self) -> str:
         return f"Study(study_name={self.study_name!r}, directions={list(self.directions)!r})"
@@ -124,6 +122,8 @@ class Study:
             self._waiting.add(n)
             return
         self._waiting.discard(n)
+        if t.state.is_finished():
+            self._beating.discard(n)
         for name, dist in t.distributions.items():
             if name not in self._known and not isinstance(dist, Fixed):
                 self._known[name] = dist
@@ -285,10 +285,11 @@ class Study:
         if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
             raise ValueError(f"ask: `n` must be None or an int >= 1, but got n={n!r}.")
         resolved = None if space is None else as_space(space)
-        trials = self._ask(resolved, 1 if n is None else n, heartbeat=False)
+        trials = self._ask(resolved, 1 if n is None else n)
         return trials[0] if n is None else trials
 
-    def _ask(self, space: Space | UnionSpace | None, count: int, *, heartbeat: bool) -> list[Trial]:
+    def _ask(self, space: Space | UnionSpace | None, count: int) -> list[Trial]:
+        heartbeat = self._storage.heartbeat_interval is not None
         with self._lock:
             self._sync()
             self._maybe_fail_stale()
@@ -319,6 +320,9 @@ class Study:
                     out.extend(self._start_new(numbers, target, history, now, space is not None))
             if not out:
                 raise SearchSpaceExhausted("The sampler has no configuration left to try.")
+            if heartbeat:
+                self._beating.update(t.number for t in out)
+                self._start_heartbeats()
             return out
 
     def _start_new(
@@ -627,6 +631,7 @@ class Study:
         if cons is not None:
             fields["constraints"] = cons
         frozen = self._storage.update_trial(self._id, number, **fields)
+        self._beating.discard(number)
         if live is not None:
             live._finished = True
         with self._lock:
@@ -777,165 +782,45 @@ class Study:
         Failed trials always keep the reason in ``FrozenTrial.error``. Ctrl-C marks the running
         trial FAIL ("interrupted") and raises ``KeyboardInterrupt``; the study stays resumable.
         """
-        if not callable(objective):
-            raise TypeError(f"optimize: `objective` must be callable, but got {objective!r}.")
-        if n_trials is not None and (
-            isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1
-        ):
-            raise ValueError(
-                f"optimize: `n_trials` must be None or an int >= 1, but got n_trials={n_trials!r}."
-            )
-        if timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0
-        ):
-            raise ValueError(
-                f"optimize: `timeout` must be None or a number of seconds > 0, but got "
-                f"timeout={timeout!r}."
-            )
-        resolved = None if space is None else as_space(space)
-        workers = _resolve_n_jobs(n_jobs)
-        catch = _resolve_catch(catch)
-        callbacks = list(callbacks)
-        for cb in callbacks:
-            if not callable(cb):
-                raise TypeError(f"optimize: every callback must be callable, but got {cb!r}.")
-        deadline = None if timeout is None else time.monotonic() + timeout
-        processes = workers > 1 and self._storage.shared_across_processes
-        if processes:
-            import multiprocessing
+        _optimize.optimize(
+            self,
+            objective,
+            n_trials=n_trials,
+            timeout=timeout,
+            n_jobs=n_jobs,
+            catch=catch,
+            callbacks=callbacks,
+            show_progress_bar=show_progress_bar,
+            space=space,
+        )
 
-            ctx: Any = multiprocessing.get_context("fork")  # no pickling of the objective
-            budget = _Budget(n_trials, ctx)
-        else:
-            budget = _Budget(n_trials)
-        progress = _Progress(self, n_trials) if show_progress_bar and not processes else None
-        self._budget = budget
-        try:
-            if workers == 1:
-                self._loop(
-                    objective,
-                    resolved,
-                    budget,
-                    deadline=deadline,
-                    catch=catch,
-                    callbacks=callbacks,
-                    progress=progress,
-                )
-            elif processes:
-                self._optimize_processes(
-                    objective,
-                    resolved,
-                    ctx,
-                    budget=budget,
-                    deadline=deadline,
-                    workers=workers,
-                    catch=catch,
-                    callbacks=callbacks,
-                )
-            else:
-                self._optimize_threads(
-                    objective,
-                    resolved,
-                    budget=budget,
-                    deadline=deadline,
-                    workers=workers,
-                    catch=catch,
-                    callbacks=callbacks,
-                    progress=progress,
-                )
-        finally:
-            self._budget = None
-            if progress is not None:
-                progress.close()
-            with self._lock:
-                self._sync()
+    def _start_heartbeats(self) -> None:
+        """Beat for this process's running trials from a daemon thread while there are any.
 
-    def _loop(
-        self,
-        objective: Objective,
-        space: Space | UnionSpace | None,
-        budget: _Budget,
-        *,
-        deadline: float | None,
-        catch: tuple[type[Exception], ...],
-        callbacks: list[Callback],
-        progress: _Progress | None,
-    ) -> None:
-        with self._heartbeats():
-            while True:
-                if deadline is not None and time.monotonic() >= deadline:
-                    break
-                if not budget.take():
-                    break
-                try:
-                    frozen = self._run_trial(objective, space, catch)
-                except SearchSpaceExhausted:
-                    break
-                for cb in callbacks:
-                    cb(self, frozen)
-                if progress is not None:
-                    progress.update()
-
-    def _run_trial(
-        self,
-        objective: Objective,
-        space: Space | UnionSpace | None,
-        catch: tuple[type[Exception], ...],
-    ) -> FrozenTrial:
-        trial = self._ask(space, 1, heartbeat=self._storage.heartbeat_interval is not None)[0]
-        self._beating.add(trial.number)
-        try:
-            try:
-                result = objective(trial)
-            except TrialPruned:
-                return self._finish(trial, TrialState.PRUNED, None, None, None)
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                frozen = self._finish(trial, TrialState.FAIL, None, error, None)
-                if isinstance(exc, catch):
-                    _logger.warning("Trial %d failed and was caught: %s", trial.number, error)
-                    return frozen
-                raise
-            except BaseException as exc:  # KeyboardInterrupt, SystemExit: store, then stop
-                detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                error = f"interrupted ({detail})"
-                self._finish(trial, TrialState.FAIL, None, error, None)
-                raise
-            try:
-                values, reason = self._check_values(result)
-            except ValueError as exc:
-                values, reason = None, str(exc)
-            if reason is not None:
-                _logger.warning("Trial %d failed: %s", trial.number, reason)
-                return self._finish(trial, TrialState.FAIL, None, reason, None)
-            return self._finish(trial, TrialState.COMPLETE, values, None, None)
-        finally:
-            self._beating.discard(trial.number)
-
-    @contextmanager
-    def _heartbeats(self) -> Iterator[None]:
-        interval = self._storage.heartbeat_interval
-        if interval is None:
-            yield
+        Trials from ``ask`` beat too, so a trial whose process dies never stays RUNNING; a trial
+        handed to another process to tell keeps beating as long as the asking process lives.
+        """
+        thread = self._beat_thread
+        if thread is not None and thread.is_alive():  # after a fork, the parent's is not
             return
-        stop = threading.Event()
-
-        def beat() -> None:
-            while not stop.wait(interval):
-                running = list(self._beating)
-                if running:
-                    try:
-                        self._storage.record_heartbeat(self._id, running)
-                    except Exception:  # a missed beat is retried; the grace period covers it
-                        _logger.exception("heartbeat failed")
-
-        thread = threading.Thread(target=beat, name="tunesmith-heartbeat", daemon=True)
+        thread = threading.Thread(target=self._beat, name="tunesmith-heartbeat", daemon=True)
+        self._beat_thread = thread
         thread.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            thread.join()
+
+    def _beat(self) -> None:
+        interval = self._storage.heartbeat_interval
+        assert interval is not None
+        while True:
+            time.sleep(interval)
+            with self._lock:
+                running = list(self._beating)
+                if not running:
+                    self._beat_thread = None
+                    return
+            try:
+                self._storage.record_heartbeat(self._id, running)
+            except Exception:  # a missed beat is retried; the grace period covers it
+                _logger.exception("Heartbeat of trials %s failed", running)
 
     def _maybe_fail_stale(self) -> None:
         grace = self._storage.grace_period
@@ -947,162 +832,6 @@ class Study:
         self._last_reap = now
         if self._storage.fail_stale_trials(self._id):
             self._sync()
-
-    def _optimize_threads(
-        self,
-        objective: Objective,
-        space: Space | UnionSpace | None,
-        *,
-        budget: _Budget,
-        deadline: float | None,
-        workers: int,
-        catch: tuple[type[Exception], ...],
-        callbacks: list[Callback],
-        progress: _Progress | None,
-    ) -> None:
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                self._loop(
-                    objective,
-                    space,
-                    budget,
-                    deadline=deadline,
-                    catch=catch,
-                    callbacks=callbacks,
-                    progress=progress,
-                )
-            except BaseException as exc:
-                errors.append(exc)
-                budget.close()
-
-        threads = [threading.Thread(target=run, name=f"tunesmith-{i}") for i in range(workers)]
-        for t in threads:
-            t.start()
-        try:
-            for t in threads:
-                t.join()
-        except KeyboardInterrupt:
-            budget.close()
-            raise
-        if errors:
-            raise errors[0]
-
-    def _optimize_processes(
-        self,
-        objective: Objective,
-        space: Space | UnionSpace | None,
-        ctx: Any,
-        *,
-        budget: _Budget,
-        deadline: float | None,
-        workers: int,
-        catch: tuple[type[Exception], ...],
-        callbacks: list[Callback],
-    ) -> None:
-        import pickle
-        import signal
-
-        failures = ctx.SimpleQueue()
-        remaining = None if deadline is None else deadline - time.monotonic()
-
-        def run() -> None:
-            child_deadline = None if remaining is None else time.monotonic() + remaining
-            try:
-                self._loop(
-                    objective,
-                    space,
-                    budget,
-                    deadline=child_deadline,
-                    catch=catch,
-                    callbacks=callbacks,
-                    progress=None,
-                )
-            except BaseException as exc:
-                budget.close()
-                try:
-                    payload = pickle.dumps(exc)
-                except Exception:
-                    payload = pickle.dumps(RuntimeError("".join(traceback.format_exception(exc))))
-                failures.put(payload)
-                sys.exit(1)
-
-        procs = [ctx.Process(target=run, name=f"tunesmith-{i}") for i in range(workers)]
-        for p in procs:
-            p.start()
-        try:
-            for p in procs:
-                p.join()
-        except KeyboardInterrupt:
-            for p in procs:
-                if p.pid is not None and p.is_alive():
-                    os.kill(p.pid, signal.SIGINT)
-            for p in procs:
-                p.join()
-            raise
-        if not failures.empty():
-            raise pickle.loads(failures.get())
-
-
-class _Budget:
-    """How many trials may still start, shared by the workers of one ``optimize`` call.
-
-    Threads share one object; forked processes share a counter and a stop flag in shared memory.
-    """
-
-    def __init__(self, n_trials: int | None, mp_context: Any = None) -> None:
-        self._limit = -1 if n_trials is None else n_trials
-        if mp_context is None:
-            self._started: Any = _LocalCounter()
-            self._stopped: Any = threading.Event()
-        else:
-            self._started = mp_context.Value("q", 0)
-            self._stopped = mp_context.Event()
-
-    def take(self) -> bool:
-        if self._stopped.is_set():
-            return False
-        with self._started.get_lock():
-            if 0 <= self._limit <= self._started.value:
-                return False
-            self._started.value += 1
-            return True
-
-    def close(self) -> None:
-        """Let no worker start another trial (one of them failed, or ``Study.stop`` was called)."""
-        self._stopped.set()
-
-
-class _LocalCounter:
-    def __init__(self) -> None:
-        self.value = 0
-        self._lock = threading.Lock()
-
-    def get_lock(self) -> threading.Lock:
-        return self._lock
-
-
-class _Progress:
-    """A one-line progress display on stderr (no dependency)."""
-
-    def __init__(self, study: Study, total: int | None) -> None:
-        self._study, self._total, self._done = study, total, 0
-        self._lock = threading.Lock()
-
-    def update(self) -> None:
-        with self._lock:
-            self._done += 1
-            total = "?" if self._total is None else self._total
-            try:
-                best = f"{self._study.best_value:.6g}"
-            except (ValueError, RuntimeError):
-                best = "-"
-            sys.stderr.write(f"\r[tunesmith] trial {self._done}/{total}  best value {best}")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\n")
 
 
 def _number_of(trial: Trial | int) -> int:
@@ -1117,26 +846,6 @@ def _as_state(state: TrialState | str | None) -> TrialState | None:
         allowed = ", ".join(s.name for s in _TELL_STATES)
         raise ValueError(f"tell: `state` must be one of {allowed}, but got state={state!r}.")
     return resolved
-
-
-def _resolve_n_jobs(n_jobs: int) -> int:
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise ValueError(
-            f"optimize: `n_jobs` must be an int >= 1, or -1 for one per CPU, but got "
-            f"n_jobs={n_jobs!r}."
-        )
-    return (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
-
-
-def _resolve_catch(catch: Any) -> tuple[type[Exception], ...]:
-    items = catch if isinstance(catch, (tuple, list)) else (catch,)
-    for c in items:
-        if not (isinstance(c, type) and issubclass(c, Exception)):
-            raise TypeError(
-                f"optimize: `catch` must be an exception class or a tuple of them, but got "
-                f"{catch!r}."
-            )
-    return tuple(items)
 
 
 def _resolve_directions(

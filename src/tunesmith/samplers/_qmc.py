@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
-from scipy.stats import qmc
 
 from ..space import Space, UnionSpace
 from ._base import BaseSampler, History
@@ -42,7 +41,7 @@ class QMCSampler(BaseSampler):
             raise ValueError(f"QMCSampler: `kind` must be one of {_KINDS}, but got kind={kind!r}.")
         self.seed = _check_seed(seed)
         self.kind = kind
-        self._engines: dict[int, qmc.QMCEngine] = {}
+        self._engines: dict[int, Any] = {}
 
     def __repr__(self) -> str:
         return f"QMCSampler(seed={self.seed}, kind={self.kind!r})"
@@ -50,6 +49,8 @@ class QMCSampler(BaseSampler):
     def _points(self, d: int, numbers: Sequence[int]) -> np.ndarray:
         engine = self._engines.get(d)
         if engine is None:
+            from scipy.stats import qmc  # scipy.stats costs ~1 s to import: only when used
+
             cls = qmc.Sobol if self.kind == "sobol" else qmc.Halton
             engine = self._engines[d] = cls(d, scramble=True, seed=self.seed)
         rows = []

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..space import Space, UnionSpace
-from ._base import BaseSampler, History
+from ._base import BaseSampler, History, trial_rng
 
 
 def _check_seed(seed: Any) -> int:
@@ -47,4 +47,8 @@ class RandomSampler(BaseSampler):
         self, history: History, space: Space | UnionSpace, numbers: Sequence[int]
     ) -> list[dict[str, Any]]:
         d = space.n_dims
-        return [space.decode(np.random.default_rng([self.seed, n]).random(d)) for n in numbers]
+        out = []
+        for n in numbers:
+            draw = trial_rng(self.seed, n).random
+            out.append(space.decode([draw() for _ in range(d)]))
+        return out
