@@ -682,7 +682,36 @@ def _from_scipy(frozen: Any) -> Distribution:
     return Scipy(frozen)
 
 
-class Space:
+class _Encoding(ABC):
+    """What ``Space`` and ``UnionSpace`` share: batch forms of their ``encode`` / ``decode``."""
+
+    __slots__ = ()
+
+    @property
+    @abstractmethod
+    def n_dims(self) -> int:
+        """Dimensions of the unit cube."""
+
+    @abstractmethod
+    def encode(self, params: Mapping[str, Any]) -> np.ndarray:
+        """Point of shape ``(d,)`` for a configuration."""
+
+    @abstractmethod
+    def decode(self, u: Sequence[float] | np.ndarray) -> dict[str, Any]:
+        """Configuration for a point of shape ``(d,)``."""
+
+    def encode_many(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Array of shape ``(n, d)`` for ``n`` configurations."""
+        if not configs:
+            return np.empty((0, self.n_dims))
+        return np.stack([self.encode(c) for c in configs])
+
+    def decode_many(self, points: np.ndarray) -> list[dict[str, Any]]:
+        """Configurations for an ``(n, d)`` array of points."""
+        return [self.decode(row) for row in np.asarray(points, dtype=float)]
+
+
+class Space(_Encoding):
     """A search space: named distributions, some of them conditional on others.
 
     Args:
@@ -777,16 +806,6 @@ class Space:
             if name in params and (cond is None or self._active(cond, params)):
                 out[i] = dist.encode(params[name])
         return out
-
-    def encode_many(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        """Array of shape ``(n, d)`` for ``n`` configurations."""
-        if not configs:
-            return np.empty((0, self.n_dims))
-        return np.stack([self.encode(c) for c in configs])
-
-    def decode_many(self, points: np.ndarray) -> list[dict[str, Any]]:
-        """Configurations for an ``(n, d)`` array of points."""
-        return [self.decode(row) for row in np.asarray(points, dtype=float)]
 
     def validate(self, params: Mapping[str, Any]) -> None:
         """Raise ``ValueError`` unless ``params`` is a complete configuration of this space.
@@ -895,7 +914,7 @@ def _parents_first(
     return order
 
 
-class UnionSpace:
+class UnionSpace(_Encoding):
     """Disjoint sub-spaces, like scikit-learn's list of parameter grids.
 
     The first unit-cube dimension chooses the sub-space; each sub-space has its own dimensions
@@ -976,14 +995,6 @@ class UnionSpace:
         start = self._offsets[b]
         out[start : start + self.spaces[b].n_dims] = self.spaces[b].encode(params)
         return out
-
-    def encode_many(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        if not configs:
-            return np.empty((0, self.n_dims))
-        return np.stack([self.encode(c) for c in configs])
-
-    def decode_many(self, points: np.ndarray) -> list[dict[str, Any]]:
-        return [self.decode(row) for row in np.asarray(points, dtype=float)]
 
     def validate(self, params: Mapping[str, Any]) -> None:
         self.branch_of(params)
