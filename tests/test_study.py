@@ -374,7 +374,7 @@ def test_tell_accepts_numpy_numbers() -> None:
 
 def test_tell_with_constraints() -> None:
     study = ts.create_study()
-    assert not study.tell(study.ask(), 0.0, constraints=[1.0]).feasible
+    assert not study.tell(study.ask(), 0.0, constraints=[1.0, -1.0]).feasible
     assert study.tell(study.ask(), 5.0, constraints=[-1.0, 0.0]).feasible
     assert study.best_value == 5.0
     with pytest.raises(ValueError, match=r"`constraints` must be finite"):
@@ -865,3 +865,24 @@ def test_best_trials_match_a_brute_force_pareto_front(points: list[tuple[int, in
 
     expected = {i for i, p in enumerate(points) if not any(dominates(q, p) for q in points)}
     assert {t.number for t in study.best_trials} == expected
+
+
+def test_a_changing_constraint_count_is_refused_naming_both_counts() -> None:
+    study = ts.create_study()
+    first = study.ask({"x": ts.Float(0, 1)})
+    study.tell(first, 1.0, constraints=[0.0, -1.0])
+    second = study.ask({"x": ts.Float(0, 1)})
+    with pytest.raises(ValueError, match=r"Trial 1 reports 1 constraint value\(s\), .* report 2"):
+        study.tell(second, 1.0, constraints=[0.5])
+    assert study.trials[1].state is ts.TrialState.RUNNING  # still open: tell it correctly
+    study.tell(second, 1.0, constraints=[0.5, 0.5])
+
+    def objective(trial: ts.Trial) -> float:
+        trial.set_constraints([1.0, 2.0, 3.0])
+        return 0.0
+
+    with pytest.raises(ValueError, match="reports 3 constraint value"):
+        study.optimize(objective, n_trials=1)
+    failed = study.trials[-1]
+    assert failed.state is ts.TrialState.FAIL
+    assert "reports 3 constraint value" in (failed.error or "")

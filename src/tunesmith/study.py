@@ -77,6 +77,7 @@ class Study:
         self._known: dict[str, Distribution] = {}  # first domain seen for each parameter name
         self._inferred: Space | None = None
         self._best: FrozenTrial | None = None
+        self._n_constraints: int | None = None  # every trial must report as many
         self._beating: set[int] = set()  # trials asked here and not finished: they get heartbeats
         self._beat_thread: threading.Thread | None = None
         self._last_reap = 0.0
@@ -124,6 +125,8 @@ class Study:
         self._waiting.discard(n)
         if t.state.is_finished():
             self._beating.discard(n)
+        if t.constraints is not None and self._n_constraints is None:
+            self._n_constraints = len(t.constraints)
         for name, dist in t.distributions.items():
             if name not in self._known and not isinstance(dist, Fixed):
                 self._known[name] = dist
@@ -611,7 +614,10 @@ class Study:
             number = trial
         else:
             raise TypeError(f"tell: `trial` must be a Trial or its number, but got {trial!r}.")
-        cons = None if constraints is None else _as_float_tuple(constraints, "constraints")
+        cons = None
+        if constraints is not None:
+            cons = _as_float_tuple(constraints, "constraints")
+            self._check_constraints(cons, number)
         fields: dict[str, Any] = {"state": state, "values": values, "error": error}
         if state is TrialState.PRUNED and values is None and len(self.directions) == 1:
             reported = live._intermediate if live is not None else self._reported(number)
@@ -638,6 +644,15 @@ class Study:
             if number < len(self._trials):
                 self._absorb(frozen)
         return frozen
+
+    def _check_constraints(self, constraints: tuple[float, ...], number: int) -> None:
+        known = self._n_constraints
+        if known is not None and len(constraints) != known:
+            raise ValueError(
+                f"Trial {number} reports {len(constraints)} constraint value(s), but earlier "
+                f"trials of study {self.study_name!r} report {known}; every trial must report "
+                "the same constraints."
+            )
 
     def _reported(self, number: int) -> Mapping[int, float]:
         """Intermediate values stored for trial ``number`` (told by number, from anywhere)."""

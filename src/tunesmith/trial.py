@@ -253,7 +253,9 @@ class Trial:
     def set_constraints(self, constraints: Sequence[float]) -> None:
         """Record constraint values; the trial is feasible when every value is ``<= 0``."""
         self._check_not_finished()
-        self._constraints = _as_float_tuple(constraints, "constraints")
+        values = _as_float_tuple(constraints, "constraints")
+        self._study._check_constraints(values, self.number)
+        self._constraints = values
 
     def report(self, value: float, step: int) -> None:
         """Record an intermediate objective value (a learning-curve point) at ``step``.
