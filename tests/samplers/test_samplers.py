@@ -16,7 +16,16 @@ import pytest
 import scipy.stats
 
 import tunesmith as ts
-from tunesmith.samplers import BaseSampler, GridSampler, History, QMCSampler, RandomSampler
+from tunesmith.samplers import (
+    BaseSampler,
+    ForestSampler,
+    GPSampler,
+    GridSampler,
+    History,
+    QMCSampler,
+    RandomSampler,
+    TPESampler,
+)
 from tunesmith.space import Distribution
 
 # A finite space (every sampler, the grid included, can search it) with conditions. "kernel"
@@ -49,8 +58,11 @@ SAMPLERS: dict[str, SamplerFactory] = {
     "sobol": lambda seed: QMCSampler(seed=seed, kind="sobol"),
     "halton": lambda seed: QMCSampler(seed=seed, kind="halton"),
     "grid": lambda seed: GridSampler(FINITE),
+    "forest": lambda seed: ForestSampler(seed=seed, n_startup_trials=3),
+    "tpe": lambda seed: TPESampler(seed=seed, n_startup_trials=3),
+    "gp": lambda seed: GPSampler(seed=seed, n_startup_trials=3),
 }
-SEEDED = ["random", "sobol", "halton"]
+SEEDED = ["random", "sobol", "halton", "forest", "tpe", "gp"]
 
 
 @pytest.fixture(params=list(SAMPLERS))

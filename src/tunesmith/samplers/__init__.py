@@ -1,10 +1,22 @@
-"""Samplers: grid, random and quasi-random search (model-based samplers build on the same base)."""
+"""Samplers: grid, random and quasi-random search, and model-based Bayesian optimization."""
 
 from __future__ import annotations
 
 from ._base import BaseSampler, History
+from ._forest import ForestSampler
+from ._gp import GPSampler
 from ._grid import GridSampler
 from ._qmc import QMCSampler
 from ._random import RandomSampler
+from ._tpe import TPESampler
 
-__all__ = ["BaseSampler", "GridSampler", "History", "QMCSampler", "RandomSampler"]
+__all__ = [
+    "BaseSampler",
+    "ForestSampler",
+    "GPSampler",
+    "GridSampler",
+    "History",
+    "QMCSampler",
+    "RandomSampler",
+    "TPESampler",
+]

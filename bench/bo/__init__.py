@@ -1,0 +1,1 @@
+"""Bayesian-optimization benchmarks: ``python -m bench.bo.run``, ``python -m bench.bo.report``."""
