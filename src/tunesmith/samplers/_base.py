@@ -46,12 +46,12 @@ class History:
         xs, ys, pending = [], [], []
         for t in self.trials:
             if t.state is TrialState.COMPLETE and t.values is not None:
-                x = _encode_if_fits(space, t.params)
+                x = encode_if_fits(space, t.params)
                 if x is not None:
                     xs.append(x)
                     ys.append(signs * np.asarray(t.values, dtype=float))
             elif t.state is TrialState.RUNNING and t.params:
-                x = _encode_if_fits(space, t.params)
+                x = encode_if_fits(space, t.params)
                 if x is not None:
                     pending.append(x)
         d, m = space.n_dims, len(self.directions)
@@ -62,7 +62,11 @@ class History:
         )
 
 
-def _encode_if_fits(space: Space | UnionSpace, params: Mapping[str, Any]) -> np.ndarray | None:
+def encode_if_fits(space: Space | UnionSpace, params: Mapping[str, Any]) -> np.ndarray | None:
+    """``space.encode`` of the parameters ``space`` knows, or ``None`` if a value lies outside it.
+
+    For samplers' own observation caches: earlier trials may come from another space.
+    """
     try:
         return space.encode({k: v for k, v in params.items() if k in space})
     except (ValueError, TypeError):  # a value outside today's space (the space changed)

@@ -17,7 +17,7 @@ from ..models.forest import (
 )
 from ..space import Categorical, Distribution, Fixed, Float, Int, Scipy, Space, UnionSpace
 from ..trial import TrialState
-from ._base import BaseSampler, History, _encode_if_fits, trial_rng
+from ._base import BaseSampler, History, encode_if_fits, trial_rng
 from ._qmc import QMCSampler
 from ._random import _check_seed
 
@@ -251,13 +251,13 @@ def _observe(
             if hit is not None and hit[0] is t.params:  # the same record: encoded already
                 x = hit[1]
             else:
-                x = cache.setdefault(t.number, (t.params, _encode_if_fits(space, t.params)))[1]
+                x = cache.setdefault(t.number, (t.params, encode_if_fits(space, t.params)))[1]
             if x is not None:
                 xs.append(x)
                 ys.append(signs * np.asarray(t.values, dtype=float))
                 cs.append(t.constraints or ())
         elif t.state is TrialState.RUNNING and t.params:
-            x = _encode_if_fits(space, t.params)
+            x = encode_if_fits(space, t.params)
             if x is not None:
                 pending.append(x)
     d, m = space.n_dims, len(history.directions)

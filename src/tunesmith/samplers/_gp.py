@@ -27,7 +27,7 @@ from ..models.acquisition import (
 from ..models.gp import GaussianProcess, GPParams, Warping, fit_gp, standardisation, warp_outputs
 from ..space import Categorical, Distribution, Space, UnionSpace
 from ..trial import FrozenTrial, TrialState
-from ._base import BaseSampler, History, _encode_if_fits
+from ._base import BaseSampler, History, encode_if_fits
 from ._qmc import QMCSampler
 from ._random import _check_seed
 
@@ -411,7 +411,7 @@ class GPSampler(BaseSampler):
             if t.state is TrialState.COMPLETE and t.values is not None:
                 row = self._rows.get(t.number)
                 if row is None or row.trial is not t:
-                    x = _encode_if_fits(space, t.params)
+                    x = encode_if_fits(space, t.params)
                     c = None if t.constraints is None else np.asarray(t.constraints, dtype=float)
                     row = _Row(t, x, signs * np.asarray(t.values, dtype=float), c)
                     self._rows[t.number] = row
@@ -420,7 +420,7 @@ class GPSampler(BaseSampler):
                     ys.append(row.values)
                     cs.append(row.constraints)
             elif t.state is TrialState.RUNNING and t.params:
-                x = _encode_if_fits(space, t.params)
+                x = encode_if_fits(space, t.params)
                 if x is not None:
                     pending.append(x)
         d, m = space.n_dims, len(history.directions)
