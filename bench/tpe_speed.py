@@ -2,7 +2,7 @@
 
 Run (Optuna rows need ``pip install optuna``):
 
-    OMP_NUM_THREADS=1 python bench/tpe_speed.py --trials 200 5000
+    OMP_NUM_THREADS=1 python -m bench.tpe_speed --trials 200 5000
 
 For each size ``N`` it times two things, define-by-run, in-memory storage, objective negligible:
 
@@ -27,31 +27,17 @@ from typing import Any
 import numpy as np
 
 import tunesmith as ts
-from tunesmith.samplers._tpe import TPESampler
+from bench.bo.problems import PROBLEMS
+from tunesmith.samplers import TPESampler
 
-_A = np.array(
-    [
-        [10, 3, 17, 3.5, 1.7, 8],
-        [0.05, 10, 17, 0.1, 8, 14],
-        [3, 3.5, 1.7, 10, 17, 8],
-        [17, 8, 0.05, 10, 0.1, 14],
-    ]
-)
-_P = 1e-4 * np.array(
-    [
-        [1312, 1696, 5569, 124, 8283, 5886],
-        [2329, 4135, 8307, 3736, 1004, 9991],
-        [2348, 1451, 3522, 2883, 3047, 6650],
-        [4047, 8828, 8732, 5743, 1091, 381],
-    ]
-)
-_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
+_HARTMANN6 = PROBLEMS["hartmann-6"].function
 NAMES = [f"x{i}" for i in range(6)]
 
 
 def hartmann6(x: np.ndarray) -> float:
-    """The 6-D Hartmann function on ``[0, 1]^6`` (minimum -3.32237)."""
-    return float(-np.sum(_ALPHA * np.exp(-np.sum(_A * (x - _P) ** 2, axis=1))))
+    """The 6-D Hartmann function on ``[0, 1]^6`` (minimum -3.32237), as in the BO suite."""
+    assert _HARTMANN6 is not None
+    return float(_HARTMANN6(x))
 
 
 def _random_points(n: int) -> tuple[np.ndarray, list[float]]:

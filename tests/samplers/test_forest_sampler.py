@@ -16,6 +16,8 @@ from tunesmith.models import forest as forest_module
 from tunesmith.samplers import RandomSampler
 from tunesmith.samplers._forest import ForestSampler, _Geometry
 
+from ._functions import BRANIN, BRANIN_MIN, HARTMANN3, HARTMANN3_MIN, branin, hartmann3
+
 pytest.importorskip("sklearn")
 
 CONDITIONAL = ts.Space(
@@ -200,25 +202,7 @@ def test_a_constant_objective_and_several_objectives_work() -> None:
 
 
 def test_forest_beats_random_search_on_branin_and_hartmann3() -> None:
-    def branin(p: dict[str, float]) -> float:
-        x1, x2 = p["x1"], p["x2"]
-        b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
-        return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
-
-    a = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
-    centres = 1e-4 * np.array(
-        [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
-    )
-
-    def hartmann3(p: dict[str, float]) -> float:
-        x = np.array([p["x1"], p["x2"], p["x3"]])
-        inner = (a * (x - centres) ** 2).sum(1)
-        return float(-(np.array([1.0, 1.2, 3.0, 3.2]) * np.exp(-inner)).sum())
-
-    problems = [
-        (branin, {"x1": ts.Float(-5, 10), "x2": ts.Float(0, 15)}, 0.397887, 40),
-        (hartmann3, {f"x{i}": ts.Float(0, 1) for i in (1, 2, 3)}, -3.862782, 50),
-    ]
+    problems = [(branin, BRANIN, BRANIN_MIN, 40), (hartmann3, HARTMANN3, HARTMANN3_MIN, 50)]
     for f, space, optimum, budget in problems:
         gaps = {}
         for cls in (ForestSampler, RandomSampler):

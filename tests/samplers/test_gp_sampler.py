@@ -12,6 +12,8 @@ import tunesmith as ts
 import tunesmith.samplers._gp as gp_module
 from tunesmith.samplers import GPSampler, RandomSampler
 
+from ._functions import BRANIN, BRANIN_MIN, HARTMANN3, HARTMANN3_MIN, branin, hartmann3
+
 MIXED = ts.Space(
     {
         "lr": ts.Float(1e-5, 1e-1, log=True),
@@ -33,31 +35,6 @@ def mixed_objective(p: dict[str, Any]) -> float:
         + 3 * abs(p["drop"] - 0.2)
         + {"relu": 1.0, "gelu": 0.0, "tanh": 2.0}[p["act"]]
     )
-
-
-def branin(p: dict[str, Any]) -> float:
-    x1, x2 = p["x1"], p["x2"]
-    b, c = 5.1 / (4 * math.pi**2), 5 / math.pi
-    return float(
-        (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1) + 10
-    )
-
-
-BRANIN = {"x1": ts.Float(-5, 10), "x2": ts.Float(0, 15)}
-
-H3_A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
-H3_P = 1e-4 * np.array(
-    [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
-)
-H3_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
-
-
-def hartmann3(p: dict[str, Any]) -> float:
-    x = np.array([p["a"], p["b"], p["c"]])
-    return float(-H3_ALPHA @ np.exp(-np.sum(H3_A * (x - H3_P) ** 2, axis=1)))
-
-
-HARTMANN3 = {name: ts.Float(0, 1) for name in "abc"}
 
 
 def run(sampler: ts.samplers.BaseSampler, space: Any, f: Any, n: int, **kw: Any) -> ts.Study:
@@ -260,7 +237,11 @@ def best_of(sampler: ts.samplers.BaseSampler, space: Any, f: Any, n: int) -> flo
 
 @pytest.mark.parametrize(
     ("space", "f", "optimum"),
-    [(BRANIN, branin, 0.397887), (HARTMANN3, hartmann3, -3.862780), (MIXED, mixed_objective, 0.0)],
+    [
+        (BRANIN, branin, BRANIN_MIN),
+        (HARTMANN3, hartmann3, HARTMANN3_MIN),
+        (MIXED, mixed_objective, 0.0),
+    ],
     ids=["branin", "hartmann3", "mixed"],
 )
 def test_beats_random_search_at_30_evaluations(space: Any, f: Any, optimum: float) -> None:

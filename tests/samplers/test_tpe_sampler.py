@@ -13,33 +13,13 @@ import tunesmith as ts
 from tunesmith.samplers import History, RandomSampler, TPESampler
 from tunesmith.trial import TrialState
 
+from ._functions import BRANIN, BRANIN_MIN, HARTMANN3, HARTMANN3_MIN, branin, hartmann3
+
 
 def _run(sampler: Any, space: Any, f: Any, n: int) -> ts.Study:
     study = ts.create_study(sampler=sampler)
     study.optimize(lambda t: f(t.params), n_trials=n, space=space)
     return study
-
-
-def _branin(p: dict[str, float]) -> float:
-    x1, x2 = p["x1"], p["x2"]
-    b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
-    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
-
-
-_H3_A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
-_H3_P = 1e-4 * np.array(
-    [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
-)
-
-
-def _hartmann3(p: dict[str, float]) -> float:
-    x = np.array([p["x0"], p["x1"], p["x2"]])
-    alpha = np.array([1.0, 1.2, 3.0, 3.2])
-    return float(-np.sum(alpha * np.exp(-np.sum(_H3_A * (x - _H3_P) ** 2, axis=1))))
-
-
-BRANIN = {"x1": ts.Float(-5, 10), "x2": ts.Float(0, 15)}
-HARTMANN3 = {f"x{i}": ts.Float(0, 1) for i in range(3)}
 
 
 # -- options -----------------------------------------------------------------------------------
@@ -326,7 +306,7 @@ def test_sample_param_models_a_parameter_the_proposal_lacks() -> None:
 # -- better than random search ---------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("space", "f", "n", "optimum"),
-    [(BRANIN, _branin, 40, 0.397887), (HARTMANN3, _hartmann3, 50, -3.862782)],
+    [(BRANIN, branin, 40, BRANIN_MIN), (HARTMANN3, hartmann3, 50, HARTMANN3_MIN)],
     ids=["branin", "hartmann3"],
 )
 def test_beats_random_search(space: Any, f: Any, n: int, optimum: float) -> None:
