@@ -134,7 +134,7 @@ def minimize(
         space: Dict of name -> distribution (or list of values, or frozen scipy distribution),
             or a list of such dicts for disjoint sub-spaces.
         n_trials: Number of evaluations.
-        sampler: Search strategy; default random search seeded by ``seed``.
+        sampler: Search strategy; default ``AutoSampler`` seeded by ``seed``.
         seed: Seed of the default sampler.
         storage: Where to keep the trials (``None`` in memory, or a database URL).
         study_name: Name of the study in ``storage``; an existing study of that name is resumed.

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _optimize
 from ._errors import ClaimConflictError, MissingExtraError, SearchSpaceExhausted, TrialFinishedError
-from .samplers import BaseSampler, History, RandomSampler
+from .samplers import AutoSampler, BaseSampler, History
 from .space import (
     Distribution,
     Fixed,
@@ -80,6 +80,9 @@ class Study:
         self._n_constraints: int | None = None  # every trial must report as many
         self._beating: set[int] = set()  # trials asked here and not finished: they get heartbeats
         self._beat_thread: threading.Thread | None = None
+        # Proposals of this process's running define-by-run trials, whose params reach the
+        # storage only when told: samplers see them, so parallel asks spread out.
+        self._live: dict[int, tuple[dict[str, Any], Space | UnionSpace]] = {}
         self._last_reap = 0.0
         self._budget: _optimize._Budget | None = None  # of the running optimize, for stop()
 
@@ -125,6 +128,7 @@ class Study:
         self._waiting.discard(n)
         if t.state.is_finished():
             self._beating.discard(n)
+            self._live.pop(n, None)
         if t.constraints is not None and self._n_constraints is None:
             self._n_constraints = len(t.constraints)
         for name, dist in t.distributions.items():
@@ -147,7 +151,16 @@ class Study:
         return a < b if self.directions[0] == "minimize" else a > b
 
     def _history(self) -> History:
-        return History(self._trials, self.directions)
+        if not self._live:
+            return History(self._trials, self.directions)
+        trials = list(self._trials)
+        for n, (params, space) in list(self._live.items()):
+            t = trials[n] if n < len(trials) else None
+            if t is not None and t.state is TrialState.RUNNING and not t.params:
+                trials[n] = t.with_changes(
+                    params=params, distributions=distributions_for(space, params)
+                )
+        return History(trials, self.directions)
 
     def _inferred_space(self) -> Space:
         if self._inferred is None:
@@ -366,6 +379,8 @@ class Study:
                 trial._distributions = distributions_for(target, params)
             else:
                 trial._proposal = params
+                if params:
+                    self._live[number] = (params, target)
             trials.append(trial)
         return trials
 
@@ -638,6 +653,7 @@ class Study:
             fields["constraints"] = cons
         frozen = self._storage.update_trial(self._id, number, **fields)
         self._beating.discard(number)
+        self._live.pop(number, None)
         if live is not None:
             live._finished = True
         with self._lock:
@@ -887,7 +903,7 @@ def _resolve_directions(
 
 def _default_sampler(sampler: BaseSampler | None, seed: int | None) -> BaseSampler:
     if sampler is None:
-        return RandomSampler(seed=seed)
+        return AutoSampler(seed=seed)
     if not isinstance(sampler, BaseSampler):
         raise TypeError(f"`sampler` must be a tunesmith sampler, but got {sampler!r}.")
     if seed is not None:
@@ -915,7 +931,7 @@ def create_study(  # noqa: PLR0917 - the positional order of Optuna's create_stu
             ``"postgresql+psycopg://user@host/db"``) or a storage object.
         direction: ``"minimize"`` (default) or ``"maximize"``.
         directions: One direction per objective, for several objectives.
-        sampler: How configurations are proposed; default ``RandomSampler(seed=seed)``.
+        sampler: How configurations are proposed; default ``AutoSampler(seed=seed)``.
         seed: Seed of the default sampler.
         load_if_exists: Return the existing study of that name instead of failing.
 

@@ -16,7 +16,9 @@ import pytest
 import scipy.stats
 
 import tunesmith as ts
+import tunesmith.samplers._auto as auto_module
 from tunesmith.samplers import (
+    AutoSampler,
     BaseSampler,
     ForestSampler,
     GPSampler,
@@ -61,8 +63,9 @@ SAMPLERS: dict[str, SamplerFactory] = {
     "forest": lambda seed: ForestSampler(seed=seed, n_startup_trials=3),
     "tpe": lambda seed: TPESampler(seed=seed, n_startup_trials=3),
     "gp": lambda seed: GPSampler(seed=seed, n_startup_trials=3),
+    "auto": lambda seed: AutoSampler(seed=seed),
 }
-SEEDED = ["random", "sobol", "halton", "forest", "tpe", "gp"]
+SEEDED = ["random", "sobol", "halton", "forest", "tpe", "gp", "auto"]
 
 
 @pytest.fixture(params=list(SAMPLERS))
@@ -334,3 +337,27 @@ def test_history_observations_encode_complete_and_running_trials() -> None:
     assert [t.number for t in history.with_state(ts.TrialState.FAIL)] == [4]
     empty = History([], ("minimize",)).observations(space)
     assert [a.shape for a in empty] == [(0, 2), (0, 1), (0, 2)]
+
+
+def test_create_study_defaults_to_the_auto_sampler_seeded_by_seed() -> None:
+    study = ts.create_study(seed=7)
+    assert isinstance(study.sampler, AutoSampler)
+    assert study.sampler.seed == 7
+
+
+def test_auto_sampler_uses_the_gp_then_tpe(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(auto_module, "GP_TRIAL_LIMIT", 6)
+    sampler = AutoSampler(seed=0)
+    used: list[str] = []
+    for name in ("_gp", "_tpe"):
+        inner = getattr(sampler, name)
+        real = inner.propose
+
+        def spy(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            used.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(inner, "propose", spy)
+    study = ts.create_study(sampler=sampler)
+    study.optimize(lambda t: (t.params["x"] - 0.5) ** 2, n_trials=9, space={"x": ts.Float(0, 1)})
+    assert used == ["_gp"] * 6 + ["_tpe"] * 3

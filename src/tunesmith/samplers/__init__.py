@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._auto import AutoSampler
 from ._base import BaseSampler, History
 from ._forest import ForestSampler
 from ._gp import GPSampler
@@ -11,6 +12,7 @@ from ._random import RandomSampler
 from ._tpe import TPESampler
 
 __all__ = [
+    "AutoSampler",
     "BaseSampler",
     "ForestSampler",
     "GPSampler",
