@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
 from ._errors import MissingExtraError
-from .samplers import BaseSampler, QMCSampler, RandomSampler
+from .samplers import AutoSampler, BaseSampler, QMCSampler, RandomSampler
 from .storages import BaseStorage
 from .study import Study, create_study
 from .trial import FrozenTrial, Trial, TrialState
@@ -31,7 +31,7 @@ from .trial import FrozenTrial, Trial, TrialState
 __all__ = ["SAMPLERS", "SVMObjective", "load_objective", "make_sampler", "run_demo"]
 
 #: Samplers the demo can use, by their command-line name.
-SAMPLERS: tuple[str, ...] = ("random", "qmc")
+SAMPLERS: tuple[str, ...] = ("auto", "random", "qmc")
 
 _SKLEARN_HINT = "`tunesmith demo` needs scikit-learn: pip install 'tunesmith[sklearn]'"
 
@@ -112,6 +112,8 @@ def make_sampler(name: str, seed: int | None) -> BaseSampler:
     Raises:
         ValueError: ``name`` is not one of ``SAMPLERS``.
     """
+    if name == "auto":
+        return AutoSampler(seed=seed)
     if name == "random":
         return RandomSampler(seed=seed)
     if name == "qmc":
@@ -127,7 +129,7 @@ def run_demo(
     study_name: str = "demo",
     n_trials: int = 30,
     seed: int | None = 0,
-    sampler: Literal["random", "qmc"] = "random",
+    sampler: Literal["auto", "random", "qmc"] = "auto",
     cv: int = 5,
     objective: SVMObjective | None = None,
     out: TextIO,
@@ -143,7 +145,7 @@ def run_demo(
         study_name: Name of the study.
         n_trials: Trials to add in this run.
         seed: Seed of the sampler; trial ``n`` of a seeded study always draws the same point.
-        sampler: ``"random"`` or ``"qmc"``.
+        sampler: ``"auto"`` (Bayesian optimization, the default), ``"random"`` or ``"qmc"``.
         cv: Cross-validation folds.
         objective: The objective from ``load_objective(cv)``, loaded here when ``None``.
         out: Where to print.

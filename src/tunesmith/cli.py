@@ -7,7 +7,7 @@ Usage::
     tunesmith [--storage URL] best STUDY [--format text|json]
     tunesmith [--storage URL] delete STUDY [--yes]
     tunesmith [--storage URL] demo [--n-trials 30] [--study-name demo] [--seed 0]
-                                   [--sampler random|qmc] [--cv 5]
+                                   [--sampler auto|random|qmc] [--cv 5]
 
 ``--storage`` may also come after the subcommand; it defaults to ``sqlite:///tunesmith.db``
 (a file in the current directory). ``python -m tunesmith`` is the same command.
@@ -212,8 +212,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--sampler",
         choices=SAMPLERS,
-        default="random",
-        help="how configurations are proposed (default: random)",
+        default="auto",
+        help="how configurations are proposed (default: auto, Bayesian optimization)",
     )
     p.add_argument(
         "--cv",
