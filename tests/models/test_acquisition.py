@@ -146,3 +146,16 @@ def test_bad_kappa_is_refused_with_its_value_and_the_allowed_range(kappa: object
 def test_kappa_zero_is_pure_exploitation() -> None:
     value, _, _ = get_acquisition("lcb", kappa=0)(MEAN, STD, BEST)
     np.testing.assert_allclose(value, -MEAN)
+
+
+def test_ucb_is_the_confidence_bound_under_the_name_most_libraries_use() -> None:
+    mean, std = np.array([0.5, -1.0]), np.array([2.0, 0.1])
+    for got, want in zip(
+        get_acquisition("ucb", kappa=1.5)(mean, std, 0.0),
+        get_acquisition("lcb", kappa=1.5)(mean, std, 0.0),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(
+        get_acquisition("ucb", kappa=1.5)(mean, std, 0.0)[0], 1.5 * std - mean
+    )

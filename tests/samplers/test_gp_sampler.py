@@ -219,7 +219,7 @@ def test_the_cheap_path_for_many_trials(monkeypatch: pytest.MonkeyPatch) -> None
     ("kwargs", "fragments"),
     [
         ({"n_startup_trials": 0}, ["n_startup_trials", ">= 1", "0"]),
-        ({"acquisition": "ucb"}, ["'ucb'", "logei", "lcb"]),
+        ({"acquisition": "ei2"}, ["'ei2'", "logei", "lcb", "ucb"]),
         ({"kappa": -1.0}, ["kappa", "-1.0", "[0, inf)"]),
         ({"warping": "log"}, ["warping", "'log'", "'power'"]),
     ],

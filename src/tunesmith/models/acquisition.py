@@ -44,8 +44,10 @@ __all__ = [
     "probability_of_improvement",
 ]
 
-AcquisitionName = Literal["ei", "logei", "pi", "logpi", "lcb"]
-ACQUISITIONS: tuple[str, ...] = ("ei", "logei", "pi", "logpi", "lcb")
+AcquisitionName = Literal["ei", "logei", "pi", "logpi", "lcb", "ucb"]
+#: ``"ucb"`` is the name most libraries use for the confidence bound; for minimisation it is
+#: the lower bound, so both names give the same function.
+ACQUISITIONS: tuple[str, ...] = ("ei", "logei", "pi", "logpi", "lcb", "ucb")
 
 _Result = tuple[np.ndarray, np.ndarray, np.ndarray]
 _C1 = 0.5 * math.log(2.0 * math.pi)
@@ -160,7 +162,7 @@ def get_acquisition(name: str, *, kappa: float = 2.0) -> AcquisitionFunction:
     """The acquisition function called ``name`` (one of ``ACQUISITIONS``).
 
     Args:
-        name: ``"ei"``, ``"logei"``, ``"pi"``, ``"logpi"`` or ``"lcb"``.
+        name: ``"ei"``, ``"logei"``, ``"pi"``, ``"logpi"`` or ``"lcb"`` (alias ``"ucb"``).
         kappa: Exploration weight of ``"lcb"``, ``>= 0``.
 
     Raises:
@@ -180,7 +182,7 @@ def get_acquisition(name: str, *, kappa: float = 2.0) -> AcquisitionFunction:
         )
     if isinstance(kappa, bool) or not isinstance(kappa, (int, float)) or not 0 <= kappa < math.inf:
         raise ValueError(f"`kappa` must be a number in [0, inf), but got kappa={kappa!r}.")
-    if name == "lcb":
+    if name in ("lcb", "ucb"):
         k = float(kappa)
 
         def lcb(mean: np.ndarray, std: np.ndarray, best_f: float) -> _Result:
