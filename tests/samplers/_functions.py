@@ -1,7 +1,8 @@
-"""Branin and Hartmann-3 over named parameters, for the samplers' beat-random-search tests.
+"""Helpers shared by the sampler tests.
 
-They wrap the benchmark suite's array functions (``bench/bo/problems.py``), so the tests and the
-benchmark optimise the very same functions.
+Branin and Hartmann-3 over named parameters wrap the benchmark suite's array functions
+(``bench/bo/problems.py``), so the tests and the benchmark optimise the very same functions.
+``right_type`` checks the Python type a sampler gave a parameter.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+import scipy.stats
 from bench.bo.problems import PROBLEMS
 
 import tunesmith as ts
+from tunesmith.space import Distribution
 
 BRANIN = {"x1": ts.Float(-5, 10), "x2": ts.Float(0, 15)}
 BRANIN_MIN = 0.397887
@@ -36,3 +39,17 @@ def branin(p: Mapping[str, Any]) -> float:
 
 def hartmann3(p: Mapping[str, Any]) -> float:
     return float(_hartmann3(np.array([p["x0"], p["x1"], p["x2"]])))
+
+
+def right_type(dist: Distribution, value: Any) -> bool:
+    if isinstance(dist, ts.Float):
+        return type(value) is float
+    if isinstance(dist, ts.Int):
+        return type(value) is int
+    if isinstance(dist, ts.Categorical):
+        return any(value is c for c in dist.choices)
+    if isinstance(dist, ts.Scipy):
+        return type(value) is (
+            int if isinstance(dist.frozen.dist, scipy.stats.rv_discrete) else float
+        )
+    raise AssertionError(dist)

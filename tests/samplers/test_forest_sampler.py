@@ -16,7 +16,15 @@ from tunesmith.models import forest as forest_module
 from tunesmith.samplers import RandomSampler
 from tunesmith.samplers._forest import ForestSampler, _Geometry
 
-from ._functions import BRANIN, BRANIN_MIN, HARTMANN3, HARTMANN3_MIN, branin, hartmann3
+from ._functions import (
+    BRANIN,
+    BRANIN_MIN,
+    HARTMANN3,
+    HARTMANN3_MIN,
+    branin,
+    hartmann3,
+    right_type,
+)
 
 pytest.importorskip("sklearn")
 
@@ -47,17 +55,6 @@ def conditional_objective(p: dict[str, Any]) -> float:
     value += 0.0 if p["act"] == "relu" else 1.0
     value += (p.get("momentum", 0.5) - 0.9) ** 2 + 0.1 * p.get("decay", 0)
     return float(value + 0.01 * abs(p["noise"]) + 0.01 * p["count"] + 0.001 * p["units"])
-
-
-def right_type(dist: ts.Distribution, value: Any) -> bool:
-    if isinstance(dist, ts.Float):
-        return type(value) is float
-    if isinstance(dist, ts.Int):
-        return type(value) is int
-    if isinstance(dist, ts.Categorical):
-        return any(value is c for c in dist.choices)
-    assert isinstance(dist, ts.Scipy)
-    return isinstance(value, int if dist.frozen.dist.name == "poisson" else float)
 
 
 @pytest.mark.parametrize("space", [CONDITIONAL, UNION], ids=["conditional", "union"])

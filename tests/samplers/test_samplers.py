@@ -28,7 +28,8 @@ from tunesmith.samplers import (
     RandomSampler,
     TPESampler,
 )
-from tunesmith.space import Distribution
+
+from ._functions import right_type
 
 # A finite space (every sampler, the grid included, can search it) with conditions. "kernel"
 # comes late so that the first grid points already visit every branch.
@@ -79,20 +80,6 @@ def make(kind: str, seed: int = 0) -> BaseSampler:
 
 def space_for(kind: str) -> ts.Space:
     return FINITE if kind == "grid" else CONTINUOUS
-
-
-def right_type(dist: Distribution, value: Any) -> bool:
-    if isinstance(dist, ts.Float):
-        return type(value) is float
-    if isinstance(dist, ts.Int):
-        return type(value) is int
-    if isinstance(dist, ts.Categorical):
-        return any(value is c for c in dist.choices)
-    if isinstance(dist, ts.Scipy):
-        return type(value) is (
-            int if isinstance(dist.frozen.dist, scipy.stats.rv_discrete) else float
-        )
-    raise AssertionError(dist)
 
 
 def check_config(space: ts.Space, params: dict[str, Any]) -> None:
