@@ -289,6 +289,101 @@ def test_pruned_by_number_keeps_the_last_reported_value() -> None:
     assert study.tell(trial.number, state=PRUNED).values == (3.0,)
 
 
+def test_default_pruner_is_median_for_one_objective_and_nop_for_several() -> None:
+    assert isinstance(ts.create_study().pruner, ts.pruners.MedianPruner)
+    multi = ts.create_study(directions=["minimize", "maximize"])
+    assert isinstance(multi.pruner, ts.pruners.NopPruner)
+
+
+def test_a_pruner_for_several_objectives_is_refused_before_the_study_exists() -> None:
+    storage = InMemoryStorage()
+    with pytest.raises(ValueError, match=r"`pruner` must be NopPruner.*2 objectives.*Median"):
+        ts.create_study(
+            "multi",
+            storage,
+            directions=["minimize", "minimize"],
+            pruner=ts.pruners.MedianPruner(),
+        )
+    assert ts.list_studies(storage) == []
+    nop = ts.create_study(directions=["minimize", "minimize"], pruner=ts.pruners.NopPruner())
+    trial = nop.ask()
+    trial.report(1.0, 0)  # learning curves are still recorded
+    assert trial.should_prune() is False
+    assert nop.tell(trial, [1.0, 2.0]).intermediate_values == {0: 1.0}
+
+
+def test_a_pruner_must_be_a_pruner() -> None:
+    with pytest.raises(TypeError, match="`pruner` must be a tunesmith pruner.*median"):
+        ts.create_study(pruner="median")  # type: ignore[arg-type]
+
+
+def test_load_study_takes_a_pruner(tmp_path: Path) -> None:
+    url = _sqlite(tmp_path)
+    ts.create_study("s", url)
+    pruner = ts.pruners.NopPruner()
+    assert ts.load_study("s", url, pruner=pruner).pruner is pruner
+
+
+def test_pruned_trials_keep_their_curves_in_a_sqlite_file(tmp_path: Path) -> None:
+    url = _sqlite(tmp_path)
+
+    def objective(trial: ts.Trial) -> float:
+        slope = trial.suggest_float("slope", 0.0, 1.0)
+        for step in range(6):
+            trial.report(1.0 + step * (slope - 0.5), step)
+            if trial.should_prune():
+                raise ts.TrialPruned()
+        return 1.0 + 5 * (slope - 0.5)
+
+    pruner = ts.pruners.ThresholdPruner(upper=1.5)
+    ts.create_study("curves", url, sampler=ts.samplers.RandomSampler(seed=3), pruner=pruner)
+    ts.load_study("curves", url, pruner=pruner).optimize(objective, n_trials=20)
+    trials = ts.load_study("curves", url).trials  # reopened: everything came from the file
+    pruned = [t for t in trials if t.state is PRUNED]
+    complete = [t for t in trials if t.state is COMPLETE]
+    assert pruned and complete
+    for t in pruned:
+        curve = t.intermediate_values
+        assert curve[max(curve)] > 1.5 and all(v <= 1.5 for s, v in curve.items() if s < max(curve))
+        assert t.values == (curve[max(curve)],)
+        assert len(curve) < 6
+    for t in complete:
+        assert len(t.intermediate_values) == 6 and max(t.intermediate_values.values()) <= 1.5
+
+
+def _bowl(trial: ts.Trial) -> float:
+    x, y = trial.suggest_float("x", 0.0, 1.0), trial.suggest_float("y", 0.0, 1.0)
+    return (x - 0.3) ** 2 + (y - 0.7) ** 2
+
+
+def test_running_define_by_run_proposals_are_visible_to_other_workers(tmp_path: Path) -> None:
+    url = _sqlite(tmp_path)
+    gp = ts.samplers.GPSampler
+    a = ts.create_study("s", url, sampler=gp(seed=0, n_startup_trials=4))
+    a.optimize(_bowl, n_trials=8)
+    b = ts.load_study("s", url, sampler=gp(seed=0, n_startup_trials=4))  # another worker
+    mine = a.ask()
+    # Before the objective suggests anything, the proposal is in the storage ...
+    seen = b.trials[mine.number]
+    assert seen.state is RUNNING and set(seen.params) == {"x", "y"}
+    assert mine.suggest_float("x", 0.0, 1.0) == seen.params["x"]
+    # ... so the other worker's sampler keeps away from it.
+    theirs = b.ask()
+    pa = np.array([seen.params["x"], seen.params["y"]])
+    pb = np.array([theirs.suggest_float("x", 0.0, 1.0), theirs.suggest_float("y", 0.0, 1.0)])
+    assert np.linalg.norm(pa - pb) > 1e-3
+    # Told, the trial stores the parameters it used, not the proposal.
+    assert a.tell(mine, 0.5).params == {"x": seen.params["x"]}
+
+
+def test_samplers_that_ignore_running_trials_store_no_proposal(tmp_path: Path) -> None:
+    url = _sqlite(tmp_path)
+    study = ts.create_study("s", url, sampler=ts.samplers.RandomSampler(seed=0))
+    study.optimize(_bowl, n_trials=3)
+    trial = study.ask()
+    assert ts.load_study("s", url).trials[trial.number].params == {}
+
+
 def test_tell_on_a_finished_trial_raises() -> None:
     study = ts.create_study()
     trial = study.ask()

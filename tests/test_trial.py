@@ -127,6 +127,62 @@ def test_report_stores_intermediate_values_at_once_and_keeps_the_first_per_step(
     assert frozen.intermediate_values == {0: 0.9, 1: 0.5}
 
 
+class _PruneAbove(ts.pruners.BasePruner):
+    """Prunes when the latest report exceeds ``limit``; records what it was shown."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.seen: list[ts.FrozenTrial] = []
+        self.others: list[int] = []
+
+    def prune(self, study: ts.Study, trial: ts.FrozenTrial) -> bool:
+        self.seen.append(trial)
+        self.others.append(len(study.get_trials([ts.TrialState.COMPLETE])))
+        return trial.intermediate_values[max(trial.intermediate_values)] > self.limit
+
+
+def test_should_prune_asks_the_pruner_with_a_snapshot_of_the_running_trial() -> None:
+    pruner = _PruneAbove(1.0)
+    study = _study(pruner=pruner)
+    study.tell(study.ask(), 0.0)
+    trial = study.ask()
+    x = trial.suggest_float("x", 0.0, 1.0)
+    trial.set_user_attr("epochs", 2)
+    trial.report(0.5, 0)
+    assert trial.should_prune() is False
+    trial.report(2.0, 1)
+    assert trial.should_prune() is True
+    shown = pruner.seen[-1]
+    assert shown.number == trial.number and shown.state is ts.TrialState.RUNNING
+    assert shown.intermediate_values == {0: 0.5, 1: 2.0}
+    assert shown.params == {"x": x} and shown.user_attrs == {"epochs": 2}
+    assert pruner.others == [1, 1]  # the pruner reads the other trials through the study
+    with pytest.raises(TypeError, match="read-only"):
+        shown.intermediate_values[2] = 0.0  # type: ignore[index]
+
+
+def test_should_prune_without_reports_is_false_and_does_not_ask_the_pruner() -> None:
+    pruner = _PruneAbove(-math.inf)
+    trial = _study(pruner=pruner).ask()
+    assert trial.should_prune() is False
+    assert pruner.seen == []
+
+
+def test_should_prune_on_a_finished_trial_raises() -> None:
+    study = _study(pruner=_PruneAbove(0.0))
+    trial = study.ask()
+    trial.report(1.0, 0)
+    study.tell(trial, state="PRUNED")
+    with pytest.raises(ts.TrialFinishedError, match="finished"):
+        trial.should_prune()
+
+
+def test_nop_pruner_never_prunes() -> None:
+    trial = _study(pruner=ts.pruners.NopPruner()).ask()
+    trial.report(math.inf, 0)
+    assert trial.should_prune() is False
+
+
 @pytest.mark.parametrize("step", [-1, 1.5, True, "3"])
 def test_report_refuses_a_bad_step(step: object) -> None:
     trial = _study().ask()

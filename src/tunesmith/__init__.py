@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from . import samplers, storages
+from . import pruners, samplers, storages
 from ._errors import (
     DuplicatedStudyError,
     MissingExtraError,
@@ -71,6 +71,7 @@ __all__ = [
     "load_study",
     "maximize",
     "minimize",
+    "pruners",
     "samplers",
     "storages",
 ]

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _optimize
 from ._errors import ClaimConflictError, MissingExtraError, SearchSpaceExhausted, TrialFinishedError
+from .pruners import BasePruner, MedianPruner, NopPruner
 from .samplers import AutoSampler, BaseSampler, History
 from .space import (
     Distribution,
@@ -63,13 +64,21 @@ class Study:
         1
     """
 
-    def __init__(self, *, storage: BaseStorage, study_name: str, sampler: BaseSampler) -> None:
+    def __init__(
+        self,
+        *,
+        storage: BaseStorage,
+        study_name: str,
+        sampler: BaseSampler,
+        pruner: BasePruner | None = None,
+    ) -> None:
         info = storage.get_study(study_name)
         self._storage = storage
         self._id = info.study_id
         self.study_name = info.name
         self.directions: tuple[Direction, ...] = info.directions
         self.sampler = sampler
+        self.pruner = _resolve_pruner(pruner, self.directions)
         self._lock = threading.RLock()
         self._trials: list[FrozenTrial] = []
         self._version = 0
@@ -80,9 +89,6 @@ class Study:
         self._n_constraints: int | None = None  # every trial must report as many
         self._beating: set[int] = set()  # trials asked here and not finished: they get heartbeats
         self._beat_thread: threading.Thread | None = None
-        # Proposals of this process's running define-by-run trials, whose params reach the
-        # storage only when told: samplers see them, so parallel asks spread out.
-        self._live: dict[int, tuple[dict[str, Any], Space | UnionSpace]] = {}
         self._last_reap = 0.0
         self._budget: _optimize._Budget | None = None  # of the running optimize, for stop()
 
@@ -128,7 +134,6 @@ class Study:
         self._waiting.discard(n)
         if t.state.is_finished():
             self._beating.discard(n)
-            self._live.pop(n, None)
         if t.constraints is not None and self._n_constraints is None:
             self._n_constraints = len(t.constraints)
         for name, dist in t.distributions.items():
@@ -151,16 +156,7 @@ class Study:
         return a < b if self.directions[0] == "minimize" else a > b
 
     def _history(self) -> History:
-        if not self._live:
-            return History(self._trials, self.directions)
-        trials = list(self._trials)
-        for n, (params, space) in list(self._live.items()):
-            t = trials[n] if n < len(trials) else None
-            if t is not None and t.state is TrialState.RUNNING and not t.params:
-                trials[n] = t.with_changes(
-                    params=params, distributions=distributions_for(space, params)
-                )
-        return History(trials, self.directions)
+        return History(self._trials, self.directions)
 
     def _inferred_space(self) -> Space:
         if self._inferred is None:
@@ -349,7 +345,12 @@ class Study:
         now: datetime,
         declarative: bool,
     ) -> list[Trial]:
-        """Propose for freshly created trials and store the proposals of declarative ones."""
+        """Propose for freshly created trials and store their proposals.
+
+        A define-by-run trial's proposal is stored only for samplers that look at running
+        trials (``uses_pending``): until it is told, the trial's stored ``params`` are what it
+        was asked with, which is how workers in other processes avoid proposing the same point.
+        """
         try:
             proposals = (
                 self.sampler.propose(history, target, numbers)
@@ -370,7 +371,8 @@ class Study:
         trials = []
         for i, number in enumerate(numbers):
             params = proposals[i] if i < len(proposals) else None
-            params = self._store_proposal(number, params, target, write=declarative)
+            write = declarative or (self.sampler.uses_pending and bool(params))
+            params = self._store_proposal(number, params, target, write=write)
             if params is None:
                 continue
             trial = Trial(self, number, datetime_start=now)
@@ -379,8 +381,6 @@ class Study:
                 trial._distributions = distributions_for(target, params)
             else:
                 trial._proposal = params
-                if params:
-                    self._live[number] = (params, target)
             trials.append(trial)
         return trials
 
@@ -542,6 +542,20 @@ class Study:
     def _report(self, trial: Trial) -> None:
         self._storage.update_trial(self._id, trial.number, intermediate_values=trial._intermediate)
 
+    def _should_prune(self, trial: Trial) -> bool:
+        if not trial._intermediate or isinstance(self.pruner, NopPruner):
+            return False
+        snapshot = FrozenTrial(
+            number=trial.number,
+            state=TrialState.RUNNING,
+            params=trial._params,
+            distributions=trial._distributions,
+            user_attrs=trial.user_attrs,
+            intermediate_values=trial._intermediate,
+            datetime_start=trial.datetime_start,
+        )
+        return bool(self.pruner.prune(self, snapshot))
+
     # -- tell ------------------------------------------------------------------------------------
     def tell(
         self,
@@ -653,7 +667,6 @@ class Study:
             fields["constraints"] = cons
         frozen = self._storage.update_trial(self._id, number, **fields)
         self._beating.discard(number)
-        self._live.pop(number, None)
         if live is not None:
             live._finished = True
         with self._lock:
@@ -914,6 +927,20 @@ def _default_sampler(sampler: BaseSampler | None, seed: int | None) -> BaseSampl
     return sampler
 
 
+def _resolve_pruner(pruner: BasePruner | None, directions: Sequence[str]) -> BasePruner:
+    if pruner is None:
+        return MedianPruner() if len(directions) == 1 else NopPruner()
+    if not isinstance(pruner, BasePruner):
+        raise TypeError(f"`pruner` must be a tunesmith pruner, but got {pruner!r}.")
+    if len(directions) > 1 and not isinstance(pruner, NopPruner):
+        raise ValueError(
+            f"`pruner` must be NopPruner (or None) for a study with {len(directions)} "
+            f"objectives, but got {pruner!r}: pruners rank one learning curve, and trials of "
+            "several objectives trade them off against each other."
+        )
+    return pruner
+
+
 def create_study(  # noqa: PLR0917 - the positional order of Optuna's create_study
     study_name: str | None = None,
     storage: str | BaseStorage | None = None,
@@ -922,6 +949,7 @@ def create_study(  # noqa: PLR0917 - the positional order of Optuna's create_stu
     sampler: BaseSampler | None = None,
     seed: int | None = None,
     load_if_exists: bool = False,
+    pruner: BasePruner | None = None,
 ) -> Study:
     """Create a study (or load it with ``load_if_exists=True``).
 
@@ -934,6 +962,10 @@ def create_study(  # noqa: PLR0917 - the positional order of Optuna's create_stu
         sampler: How configurations are proposed; default ``AutoSampler(seed=seed)``.
         seed: Seed of the default sampler.
         load_if_exists: Return the existing study of that name instead of failing.
+        pruner: Stops unpromising trials early from their reports (``Trial.should_prune``);
+            default ``MedianPruner()`` for one objective. A study with several objectives takes
+            only ``NopPruner`` (its default): a learning curve of one value cannot rank trials
+            that trade objectives off against each other.
 
     Example:
         >>> import tunesmith as ts
@@ -943,6 +975,7 @@ def create_study(  # noqa: PLR0917 - the positional order of Optuna's create_stu
     """
     dirs = _resolve_directions(direction, directions)
     smp = _default_sampler(sampler, seed)
+    _resolve_pruner(pruner, dirs)  # refuse a bad pruner before the study is created
     backend = get_storage(storage)
     if study_name is None:
         study_name = f"study-{uuid.uuid4().hex[:12]}"
@@ -964,7 +997,7 @@ def create_study(  # noqa: PLR0917 - the positional order of Optuna's create_stu
                 f"Study {study_name!r} exists with directions {list(existing)}, but "
                 f"{list(dirs)} were given."
             ) from None
-    return Study(storage=backend, study_name=study_name, sampler=smp)
+    return Study(storage=backend, study_name=study_name, sampler=smp, pruner=pruner)
 
 
 def load_study(
@@ -972,10 +1005,14 @@ def load_study(
     storage: str | BaseStorage,
     sampler: BaseSampler | None = None,
     seed: int | None = None,
+    pruner: BasePruner | None = None,
 ) -> Study:
-    """Open an existing study; ``StudyNotFoundError`` lists the names that exist."""
+    """Open an existing study; ``StudyNotFoundError`` lists the names that exist.
+
+    Samplers and pruners are not stored with a study: give the ones it was created with.
+    """
     smp = _default_sampler(sampler, seed)
-    return Study(storage=get_storage(storage), study_name=study_name, sampler=smp)
+    return Study(storage=get_storage(storage), study_name=study_name, sampler=smp, pruner=pruner)
 
 
 def delete_study(study_name: str, storage: str | BaseStorage) -> None:

@@ -260,9 +260,10 @@ class Trial:
     def report(self, value: float, step: int) -> None:
         """Record an intermediate objective value (a learning-curve point) at ``step``.
 
-        The value is stored at once, so it survives a crash. Reporting a step again keeps the
-        first value (a retried epoch does not rewrite history); a non-finite value is stored as
-        given and a pruner treats it as the worst value.
+        The value is stored at once, so it survives a crash, and a pruned trial keeps its curve.
+        Reporting a step again keeps the first value (a retried epoch does not rewrite history,
+        and every worker sees one curve); a non-finite value is stored as given and pruners treat
+        it as the worst value.
         """
         self._check_not_finished()
         if isinstance(step, bool) or not isinstance(step, int) or step < 0:
@@ -275,6 +276,25 @@ class Trial:
             return
         self._intermediate[step] = v
         self._study._report(self)
+
+    def should_prune(self) -> bool:
+        """Whether the study's pruner says to stop this trial now, from the reports so far.
+
+        Call it after ``report``; when it returns ``True``, ``raise tunesmith.TrialPruned()``
+        (``optimize`` then stores the trial as PRUNED with its last reported value) or tell the
+        trial with ``state="PRUNED"``. Several workers on one storage prune from one shared
+        history of learning curves.
+
+        Example:
+            >>> import tunesmith as ts
+            >>> study = ts.create_study(pruner=ts.pruners.ThresholdPruner(upper=1.0))
+            >>> trial = study.ask()
+            >>> trial.report(5.0, step=0)
+            >>> trial.should_prune()
+            True
+        """
+        self._check_not_finished()
+        return self._study._should_prune(self)
 
     def _check_not_finished(self) -> None:
         if self._finished:

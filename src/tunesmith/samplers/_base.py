@@ -95,6 +95,12 @@ class BaseSampler(ABC):
     #: A space the sampler brings itself (a grid), used for define-by-run trials.
     fixed_space: Space | UnionSpace | None = None
 
+    #: Whether ``propose`` looks at RUNNING trials. If so, the study stores the proposal of a
+    #: define-by-run trial when it is asked (not only its used parameters at tell), so that
+    #: samplers in other worker processes see it too; samplers that ignore running trials
+    #: (random, quasi-random, grid) save that write.
+    uses_pending: bool = True
+
     @abstractmethod
     def propose(
         self, history: History, space: Space | UnionSpace, numbers: Sequence[int]

@@ -65,6 +65,8 @@ class GridSampler(BaseSampler):
         [{'a': 1, 'b': 'x'}, {'a': 1, 'b': 'y'}, {'a': 2, 'b': 'x'}, {'a': 2, 'b': 'y'}]
     """
 
+    uses_pending = False  # proposals ignore running trials
+
     def __init__(self, search_space: Any = None) -> None:
         self.fixed_space = None if search_space is None else as_space(search_space)
         self._grids: dict[Space | UnionSpace, _Grid] = {}

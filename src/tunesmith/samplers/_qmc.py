@@ -34,6 +34,8 @@ class QMCSampler(BaseSampler):
         [0, 1, 2, 3]
     """
 
+    uses_pending = False  # proposals ignore running trials
+
     def __init__(
         self, *, seed: int | None = None, kind: Literal["sobol", "halton"] = "sobol"
     ) -> None:

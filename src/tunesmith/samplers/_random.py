@@ -37,6 +37,8 @@ class RandomSampler(BaseSampler):
         True
     """
 
+    uses_pending = False  # proposals ignore running trials
+
     def __init__(self, *, seed: int | None = None) -> None:
         self.seed = _check_seed(seed)
 

@@ -1,0 +1,88 @@
+"""Helpers every pruner module shares: option checks, the "loss" view of a value, the
+warm-up / interval rule and the first finished trial."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..trial import TrialState
+
+if TYPE_CHECKING:
+    from ..trial import FrozenTrial
+
+
+def _check_int(owner: str, name: str, value: Any, low: int) -> int:
+    """``value`` as an int ``>= low``; ``TypeError`` / ``ValueError`` naming the option if not."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{owner}: `{name}` must be an int >= {low}, but got {name}={value!r}.")
+    if value < low:
+        raise ValueError(f"{owner}: `{name}` must be an int >= {low}, but got {name}={value!r}.")
+    return int(value)
+
+
+def _check_float(
+    owner: str,
+    name: str,
+    value: Any,
+    rule: str,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+) -> float:
+    """``value`` as a float in ``[low, high]`` (never NaN); ``rule`` words the check."""
+    message = f"{owner}: `{name}` must be {rule}, but got {name}={value!r}."
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(message)
+    f = float(value)
+    if not low <= f <= high:  # also NaN
+        raise ValueError(message)
+    return f
+
+
+def _sign(direction: str) -> float:
+    """Factor turning a value into a loss (smaller is better)."""
+    return 1.0 if direction == "minimize" else -1.0
+
+
+def _loss(value: float, sign: float) -> float:
+    """The value as a loss to minimise; NaN and +-inf count as the worst possible value."""
+    loss = value * sign
+    return loss if math.isfinite(loss) else math.inf
+
+
+def _is_check_step(steps: Collection[int], step: int, n_warmup_steps: int, interval: int) -> bool:
+    """Whether ``step`` (the latest of ``steps``) is one at which the pruner decides.
+
+    After the warm-up, the first reported step of each interval: ``step >= n_warmup_steps`` and
+    the previous reported step lies in an earlier interval (or in the warm-up). When every step
+    is reported this is ``(step - n_warmup_steps) % interval == 0``; with sparser reports no
+    interval is skipped.
+    """
+    if step < n_warmup_steps:
+        return False
+    if interval == 1:
+        return True
+    previous = max((k for k in steps if k < step), default=-1)
+    if previous < n_warmup_steps:
+        return True
+    return (step - n_warmup_steps) // interval > (previous - n_warmup_steps) // interval
+
+
+def _first_complete_last_step(trials: Iterable[FrozenTrial]) -> int | None:
+    """Largest reported step of the first trial that COMPLETEd (with reports), or ``None``.
+
+    "First" is the earliest ``datetime_complete`` (ties, and a missing time, by trial number):
+    later completions never change it, and every worker reads the same stored times.
+    """
+    first: FrozenTrial | None = None
+    first_key = (math.inf, 0)
+    for t in trials:
+        if t.state is TrialState.COMPLETE and t.intermediate_values:
+            done = t.datetime_complete
+            key = (math.inf if done is None else done.timestamp(), t.number)
+            if first is None or key < first_key:
+                first, first_key = t, key
+    return None if first is None else max(first.intermediate_values)
