@@ -313,7 +313,7 @@ def test_a_pruner_for_several_objectives_is_refused_before_the_study_exists() ->
 
 
 def test_a_pruner_must_be_a_pruner() -> None:
-    with pytest.raises(TypeError, match="`pruner` must be a tunesmith pruner.*median"):
+    with pytest.raises(TypeError, match=r"`pruner` must be a tunesmith pruner.*median"):
         ts.create_study(pruner="median")  # type: ignore[arg-type]
 
 

@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import pruners, samplers, storages
 from ._errors import (
     DuplicatedStudyError,
@@ -39,6 +41,16 @@ from .study import Study, create_study, create_trial, delete_study, list_studies
 from .trial import FrozenTrial, Trial, TrialPruned, TrialState
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """``tunesmith.sklearn`` on first use, so that ``import tunesmith`` never imports sklearn."""
+    if name == "sklearn":
+        import importlib
+
+        return importlib.import_module(".sklearn", __name__)
+    raise AttributeError(f"module 'tunesmith' has no attribute {name!r}")
+
 
 __all__ = [
     "Categorical",
