@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from tunesmith.pruners import (
     ThresholdPruner,
 )
 
+from ..storages.conftest import postgres_url
 from ._curves import finished, running
 
 N_STEPS = 10
@@ -119,8 +121,25 @@ def test_repr_shows_the_options(name: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", PRUNERS)
 def test_parallel_workers_on_sqlite(name: str, tmp_path: Path) -> None:
+    check_parallel_workers(name, f"sqlite:///{tmp_path}/s.db")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["nop", "median", "successive_halving", "hyperband"])
+def test_parallel_workers_on_postgresql(name: str) -> None:
+    url = postgres_url()
+    study_name = f"pruners-{uuid.uuid4().hex[:12]}"
+    try:
+        check_parallel_workers(name, url, study_name)
+    finally:
+        ts.delete_study(study_name, url)
+
+
+def check_parallel_workers(name: str, url: str, study_name: str | None = None) -> None:
+    """Two worker processes share one database: curves are stored whole, decisions made."""
     study = ts.create_study(
-        storage=f"sqlite:///{tmp_path}/s.db",
+        study_name,
+        storage=url,
         sampler=ts.samplers.RandomSampler(seed=0),
         pruner=PRUNERS[name](),
     )
