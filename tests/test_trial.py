@@ -158,7 +158,7 @@ def test_should_prune_asks_the_pruner_with_a_snapshot_of_the_running_trial() -> 
     assert shown.params == {"x": x} and shown.user_attrs == {"epochs": 2}
     assert pruner.others == [1, 1]  # the pruner reads the other trials through the study
     with pytest.raises(TypeError, match="read-only"):
-        shown.intermediate_values[2] = 0.0  # type: ignore[index]
+        shown.intermediate_values[2] = 0.0
 
 
 def test_should_prune_without_reports_is_false_and_does_not_ask_the_pruner() -> None:

@@ -37,6 +37,7 @@ class HyperbandPruner(BasePruner):
     ``s`` counts the other way), so it gets a share ``n_s / sum(n)`` of the trials. The bracket
     of trial number ``k`` is ``crc32(f"{study_name}_{k}") mod sum(n)`` mapped onto consecutive
     blocks of sizes ``n_0, n_1, ...``: every process agrees, and a trial keeps its bracket.
+    (Name the study for a seeded run to reproduce: a default name is random.)
     ``bracket_of`` tells it. E.g. ``min_resource=1, max_resource=27, reduction_factor=3``:
     brackets 0..3 with ``n = 27, 12, 6, 4`` (55%, 24%, 12%, 8% of the trials).
 
