@@ -353,8 +353,15 @@ def test_version_and_help(capsys):
         assert command in out
 
 
+def _hide_sklearn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every ``import sklearn...`` fail, also of submodules other tests loaded already."""
+    for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+
+
 def test_the_cli_works_without_scikit_learn(capsys, monkeypatch, populated):
-    monkeypatch.setitem(sys.modules, "sklearn", None)  # `import sklearn` now fails
+    _hide_sklearn(monkeypatch)
     code, out, err = run(capsys, "--storage", populated, "demo", "--n-trials", "1")
     assert code == 1
     assert "pip install 'tunesmith[sklearn]'" in err
@@ -365,7 +372,7 @@ def test_the_cli_works_without_scikit_learn(capsys, monkeypatch, populated):
 
 
 def test_demo_without_scikit_learn_creates_no_database(capsys, monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "sklearn", None)
+    _hide_sklearn(monkeypatch)
     path = tmp_path / "fresh.db"
     code, _, err = run(capsys, "--storage", f"sqlite:///{path}", "demo")
     assert code == 1
