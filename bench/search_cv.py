@@ -28,8 +28,9 @@ Tools (rows):
   epochs, the study's default ``MedianPruner``).
 * ``tunesmith``: ``TuneSearchCV(n_trials=30)`` with its defaults: ``AutoSampler`` and fold-level
   pruning by ``MedianPruner(n_warmup_steps=1)``. ``tunesmith-nop``: the same with
-  ``NopPruner`` (every trial runs every fold). ``tunesmith-es`` (SGD and forest): ``early_stopping=True`` (20 ``partial_fit``
-  epochs; for the forest, 5 warm-start rounds of 10 trees), default ``SuccessiveHalvingPruner``.
+  ``NopPruner`` (every trial runs every fold). ``tunesmith-es`` (SGD and forest):
+  ``early_stopping=True`` (20 ``partial_fit`` epochs; for the forest, 5 warm-start rounds of 10
+  trees), default ``SuccessiveHalvingPruner``.
 
 Protocol: for each seed ``s`` the data is split once into 75 % for the search and a 25 % test
 split no search sees (stratified, ``random_state=s``); every tool of that seed searches the same
