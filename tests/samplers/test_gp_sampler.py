@@ -91,7 +91,7 @@ def test_define_by_run_with_a_conditional_parameter() -> None:
     assert study.best_params["kind"] == "b"
     assert study.best_value < -0.8
     # The rule "y is used when kind == b" was read off the trials.
-    X, _, _, _ = sampler._observations(study._history(), study._inferred_space())
+    X, _, _ = study._history().observations(study._inferred_space())
     layout = sampler._layout(study._inferred_space())
     rules = gp_module._infer_rules(X, layout.grids)
     assert [(r.child, r.parent) for r in rules] == [(2, 0)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._auto import AutoSampler
-from ._base import BaseSampler, History
+from ._base import BaseSampler, History, ObservationCache
 from ._forest import ForestSampler
 from ._gp import GPSampler
 from ._grid import GridSampler
@@ -18,6 +18,7 @@ __all__ = [
     "GPSampler",
     "GridSampler",
     "History",
+    "ObservationCache",
     "QMCSampler",
     "RandomSampler",
     "TPESampler",

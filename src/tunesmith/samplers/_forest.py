@@ -16,8 +16,7 @@ from ..models.forest import (
     require_sklearn,
 )
 from ..space import Categorical, Distribution, Fixed, Float, Int, Scipy, Space, UnionSpace
-from ..trial import TrialState
-from ._base import BaseSampler, History, encode_if_fits, trial_rng
+from ._base import BaseSampler, History, ObservationCache, trial_rng
 from ._qmc import QMCSampler
 from ._random import _check_seed
 
@@ -229,48 +228,14 @@ def _intervals(dist: Distribution, allowed: Sequence[Any]) -> tuple[np.ndarray, 
 
 @dataclass(frozen=True, slots=True)
 class _Observed:
-    """Completed trials: ``X`` (``n x d``), ``Y`` (``n x m``, to minimise), constraint values
-    ``C`` (``n x q``, ``nan`` where a trial has fewer or none) and which trials are feasible."""
+    """``History.observations``: finished trials' ``X`` (``n x d``), ``Y`` (``n x m``, to
+    minimise, pruned trials imputed), constraint values ``C`` (``n x q``, ``nan`` where a trial
+    has fewer or none) and which trials are feasible."""
 
     X: np.ndarray
     Y: np.ndarray
     C: np.ndarray
     feasible: np.ndarray
-
-
-def _observe(
-    history: History, space: Space | UnionSpace, cache: dict[int, tuple[Any, np.ndarray | None]]
-) -> tuple[_Observed, np.ndarray]:
-    """``History.observations`` with constraints: the completed trials and the ``p x d`` running
-    ones. ``cache`` keeps the encodings of completed trials in ``space`` by trial number."""
-    signs = np.array([1.0 if d == "minimize" else -1.0 for d in history.directions])
-    xs, ys, cs, pending = [], [], [], []
-    for t in history.trials:
-        if t.state is TrialState.COMPLETE and t.values and all(map(math.isfinite, t.values)):
-            hit = cache.get(t.number)
-            if hit is not None and hit[0] is t.params:  # the same record: encoded already
-                x = hit[1]
-            else:
-                x = cache.setdefault(t.number, (t.params, encode_if_fits(space, t.params)))[1]
-            if x is not None:
-                xs.append(x)
-                ys.append(signs * np.asarray(t.values, dtype=float))
-                cs.append(t.constraints or ())
-        elif t.state is TrialState.RUNNING and t.params:
-            x = encode_if_fits(space, t.params)
-            if x is not None:
-                pending.append(x)
-    d, m = space.n_dims, len(history.directions)
-    C = np.full((len(cs), max(map(len, cs), default=0)), np.nan)
-    for i, c in enumerate(cs):
-        C[i, : len(c)] = c
-    observed = _Observed(
-        X=np.array(xs).reshape(len(xs), d),
-        Y=np.array(ys).reshape(len(ys), m),
-        C=C,
-        feasible=np.asarray(~(C > 0).any(axis=1)),
-    )
-    return observed, np.array(pending).reshape(len(pending), d)
 
 
 def _check_int(name: str, value: Any, low: int, high: int) -> int:
@@ -290,12 +255,12 @@ class ForestSampler(BaseSampler):
 
     The first ``n_startup_trials`` trials take points of a scrambled Sobol' sequence. Then, for
     each new trial, a forest of regression trees (``tunesmith.models.forest``) is fitted to the
-    completed trials and the next configuration maximises log expected improvement over the best
-    feasible value: 1000 random candidates, and a local search (one-coordinate moves: Gaussian
-    steps for continuous parameters, adjacent values for ordinal ones, other categories) from
-    the 5 best trials and the 5 best candidates. One trial in ten is drawn at random instead
-    (SMAC's random interleaving, a guard against a misled model). A configuration that was
-    evaluated or is running is not proposed again while another candidate is left.
+    completed (and pruned) trials and the next configuration maximises log expected improvement
+    over the best feasible value: 1000 random candidates, and a local search (one-coordinate
+    moves: Gaussian steps for continuous parameters, adjacent values for ordinal ones, other
+    categories) from the 5 best trials and the 5 best candidates. One trial in ten is drawn at
+    random instead (SMAC's random interleaving, a guard against a misled model). A configuration
+    that was evaluated or is running is not proposed again while another candidate is left.
 
     Conditional parameters stay in the model: inactive ones are imputed with a value outside
     ``[0, 1]``, so trees split on whether a parameter is active. A define-by-run study is
@@ -307,6 +272,11 @@ class ForestSampler(BaseSampler):
       forest per constraint gives the probability of feasibility; the acquisition is EI times
       that probability and, before any trial is feasible, the probability alone, which leads to
       the least-violating region first.
+    * Pruned trials: one with a value (the last one it reported) is an observation, counted no
+      better than the median completed trial (``max(value, median)`` of the objective to
+      minimise; see ``History.observations``), so the forest expects nothing better where trials
+      were pruned. It counts towards ``n_startup_trials`` and its configuration is not proposed
+      again. Pruned trials without a value are skipped.
     * Several trials asked at once (``ask(space, n=k)``) or running in parallel: each pending
       configuration counts as observed with the worst value seen (a constant liar), so the
       proposals spread out.
@@ -353,7 +323,7 @@ class ForestSampler(BaseSampler):
         require_sklearn()
         self._startup = QMCSampler(seed=self.seed)
         self._geometries: dict[Space | UnionSpace, _Geometry] = {}
-        self._cache: tuple[Space | UnionSpace | None, dict[int, Any]] = (None, {})
+        self._cache = ObservationCache()  # encodings of finished trials, between proposals
 
     def __repr__(self) -> str:
         return (
@@ -366,9 +336,10 @@ class ForestSampler(BaseSampler):
     ) -> list[dict[str, Any]]:
         if space.n_dims == 0:
             return [{} for _ in numbers]
-        if self._cache[0] != space:  # encodings of finished trials, kept between proposals
-            self._cache = (space, {})
-        obs, pending = _observe(history, space, self._cache[1])
+        X, Y, C, pending = history.observations(
+            space, constraints=True, pruned=True, cache=self._cache
+        )
+        obs = _Observed(X, Y, C, feasible=np.asarray(~(C > 0).any(axis=1)))
         if len(obs.X) < self.n_startup_trials:
             return self._startup.propose(history, space, numbers)
         geometry = self._geometry(space).infer_conditions(obs.X)

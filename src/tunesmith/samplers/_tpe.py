@@ -70,7 +70,9 @@ class TPESampler(BaseSampler):
     - Constraints (``FrozenTrial.constraints``): feasible trials rank by value, ahead of
       infeasible ones, which rank by total violation; so infeasible trials are bad unless there
       are fewer feasible trials than ``gamma(n)`` (as Optuna's c-TPE-lite).
-    - Pruned trials rank after complete ones, by the last step reached, then its value.
+    - Pruned trials (stopped early by a pruner) rank after every complete one, so they are bad
+      observations unless fewer trials than ``gamma(n)`` completed; among them, those that
+      reached a later step rank first, then by the value reported last (as Optuna).
     - Several objectives: trials rank by non-dominated front, then by crowding distance
       (NSGA-II's order; MOTPE uses hypervolume contributions instead).
     - Parallel: RUNNING trials, and proposals of the same batch, count as bad observations (a
@@ -504,6 +506,8 @@ class _Observations:
             return
         self.status[i] = status
         self.X[i] = x
+        # A row may be set again (another record under that number): reset what it may not set.
+        self.violation[i], self.step[i], self.last[i] = 0.0, -1.0, np.inf
         if t.constraints is not None:
             self.violation[i] = sum(c for c in t.constraints if c > 0)
         if status == self.COMPLETE:
@@ -514,6 +518,8 @@ class _Observations:
             value = t.intermediate_values[step] * signs[0]
             self.step[i] = step
             self.last[i] = np.inf if math.isnan(value) else value
+        elif status == self.PRUNED and t.values is not None:  # told a value, reported none
+            self.last[i] = signs[0] * t.values[0]
 
     def done_rows(self) -> np.ndarray:
         s = self.status[: self.n]
