@@ -14,9 +14,9 @@ network's weight matrices ``coefs_`` and bias vectors ``intercepts_``; after the
 ``best_estimator_`` holds those of the best configuration refitted on all the training data.
 
 Data: scikit-learn's handwritten digits, 25% held out as a test set that the search never sees.
-Pixels are divided by 16 (their maximum), a fixed scaling that needs no statistics of the data
--- ``early_stopping`` trains the estimator itself by ``partial_fit``, so it cannot be a
-``Pipeline`` with a fitted scaler.
+Pixels are divided by 16 (their maximum), a fixed scaling that needs no statistics of the data.
+(A ``Pipeline`` with a scaler works too: its scaler is fitted on the first epoch's data, and the
+network learns epoch by epoch.)
 
 Needs scikit-learn: ``pip install "tunesmith[sklearn]"``.
 

@@ -426,6 +426,27 @@ def test_early_stopping_partial_fit_sgd() -> None:
     assert search.score(DIGITS_X, DIGITS_Y) > 0.8
 
 
+def test_early_stopping_trains_the_last_step_of_a_pipeline_by_epochs() -> None:
+    pipe = Pipeline([("scale", StandardScaler()), ("sgd", SGDClassifier(random_state=0))])
+    weights = np.linspace(0.5, 1.5, len(DIGITS_Y))
+    search = TuneSearchCV(
+        pipe,
+        {"sgd__alpha": ts.Float(1e-6, 1e2, log=True)},
+        n_trials=8,
+        cv=3,
+        early_stopping=True,
+        max_epochs=9,
+        random_state=0,
+    ).fit(DIGITS_X, DIGITS_Y, sgd__sample_weight=weights, scale__sample_weight=weights)
+    best_epochs, states = check_epochs(search)
+    assert "PRUNED" in states
+    best = search.best_estimator_
+    # The scaler was fitted once, on all the data, and the classifier epoch by epoch.
+    np.testing.assert_allclose(best["scale"].mean_, np.average(DIGITS_X, axis=0, weights=weights))
+    assert best["sgd"].t_ == best_epochs * len(DIGITS_X) + 1
+    assert search.score(DIGITS_X, DIGITS_Y) > 0.8
+
+
 def test_early_stopping_partial_fit_mlp_in_parallel() -> None:
     search = TuneSearchCV(
         MLPClassifier(hidden_layer_sizes=(8,), random_state=0),

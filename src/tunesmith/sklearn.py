@@ -84,7 +84,10 @@ telling the running trials FAIL.
 
 Early stopping (``early_stopping=True``): an estimator with ``partial_fit`` is trained one
 ``partial_fit`` pass over the fold's training data per epoch (``classes=`` on the first pass of a
-classifier), for at most ``max_epochs`` epochs. An estimator with ``warm_start`` and
+classifier), for at most ``max_epochs`` epochs. In a ``Pipeline`` whose last step has
+``partial_fit`` (a scaler then ``SGDClassifier``, say), the steps before it are fitted on the first
+epoch's data and only transform afterwards (fit parameters are named ``step__param``, as for
+``Pipeline.fit``). An estimator with ``warm_start`` and
 ``n_estimators`` (also as the last step of a ``Pipeline``) grows in ``r = min(max_epochs,
 n_estimators)`` rounds: round ``k = 1..r`` fits with ``warm_start=True`` and
 ``n_estimators = ceil(k * n_estimators / r)``, so the last round has them all. The default pruner
@@ -388,8 +391,8 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             raise ValueError(
                 "`early_stopping=True` needs an estimator with `partial_fit` (SGDClassifier, "
                 "MLPClassifier, Perceptron...) or with `warm_start` and `n_estimators` "
-                "(RandomForestClassifier, GradientBoostingRegressor...), but "
-                f"{type(self.estimator).__name__} has neither."
+                "(RandomForestClassifier, GradientBoostingRegressor...), itself or as the last "
+                f"step of a Pipeline, but {type(self.estimator).__name__} has neither."
             )
         self._check_study_arguments()
         return space
@@ -972,6 +975,15 @@ def _one_epoch(
         estimator.set_params(**{f"{prefix}n_estimators": n_estimators})
         _fit(estimator, X, y, fit_params)
         return
+    if isinstance(estimator, Pipeline):
+        # The preprocessing steps are fitted once, on the first epoch's data (the fold's
+        # training part, or all of it for the refit); the last step learns epoch by epoch.
+        head = estimator[:-1]  # a view: its steps are the pipeline's own objects
+        name, estimator = estimator.steps[-1]
+        prefix = f"{name}__"  # fit parameters are named as a Pipeline names them: step__param
+        head_params = {k: v for k, v in fit_params.items() if not k.startswith(prefix)}
+        fit_params = {k[len(prefix) :]: v for k, v in fit_params.items() if k.startswith(prefix)}
+        X = head.fit_transform(X, y, **head_params) if first else head.transform(X)
     extra = {"classes": classes} if first and classes is not None else {}
     if y is None:
         estimator.partial_fit(X, **extra, **fit_params)
@@ -1001,13 +1013,17 @@ def _after_epoch(before: dict[str, Any] | None, out: dict[str, Any]) -> dict[str
 
 
 def _training_kind(estimator: Any) -> str | None:
-    """``"partial_fit"``, the parameter prefix of a warm-startable ensemble (``""`` or
-    ``"<last step>__"`` of a pipeline), or None when the estimator cannot train in epochs."""
-    if hasattr(estimator, "partial_fit"):
+    """``"partial_fit"`` (the estimator, or a pipeline's last step, has ``partial_fit``), the
+    parameter prefix of a warm-startable ensemble (``""`` or ``"<last step>__"`` of a pipeline),
+    or None when the estimator cannot train in epochs."""
+    is_pipeline = isinstance(estimator, Pipeline) and bool(estimator.steps)
+    if hasattr(estimator, "partial_fit") or (
+        is_pipeline and hasattr(estimator.steps[-1][1], "partial_fit")
+    ):
         return _PARTIAL_FIT
     params = estimator.get_params(deep=True)
     prefixes = [""]
-    if isinstance(estimator, Pipeline) and estimator.steps:
+    if is_pipeline:
         prefixes.append(f"{estimator.steps[-1][0]}__")
     for prefix in prefixes:
         if f"{prefix}warm_start" in params and f"{prefix}n_estimators" in params:
