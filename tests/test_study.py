@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import re
 from pathlib import Path
 from typing import Any
@@ -382,6 +384,33 @@ def test_samplers_that_ignore_running_trials_store_no_proposal(tmp_path: Path) -
     study.optimize(_bowl, n_trials=3)
     trial = study.ask()
     assert ts.load_study("s", url).trials[trial.number].params == {}
+
+
+def test_an_in_memory_study_pickles_and_deep_copies_to_an_independent_copy() -> None:
+    study = ts.create_study(seed=4, pruner=ts.pruners.NopPruner())
+    _tell_values(study, [3.0, 1.0, 2.0])
+
+    def pickled(s: ts.Study) -> ts.Study:
+        twin: ts.Study = pickle.loads(pickle.dumps(s))
+        return twin
+
+    for copy_of in (pickled, copy.deepcopy):
+        twin = copy_of(study)
+        assert [t.values for t in twin.trials] == [t.values for t in study.trials]
+        assert twin.best_value == 1.0 and repr(twin.sampler) == repr(study.sampler)
+        assert isinstance(twin.pruner, ts.pruners.NopPruner)
+        _tell_values(twin, [0.5])
+        assert len(twin.trials) == 4 and len(study.trials) == 3  # a copy, not a view
+    _tell_values(study, [0.0])  # the original still works (its lock was not taken away)
+    assert study.best_value == 0.0
+
+
+def test_a_sql_study_pickles_to_a_handle_on_the_same_database(tmp_path: Path) -> None:
+    study = ts.create_study("s", _sqlite(tmp_path), seed=1)
+    _tell_values(study, [2.0])
+    handle = pickle.loads(pickle.dumps(study))
+    _tell_values(handle, [1.0])
+    assert study.best_value == 1.0 and len(study.trials) == 2
 
 
 def test_tell_on_a_finished_trial_raises() -> None:

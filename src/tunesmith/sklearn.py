@@ -127,8 +127,7 @@ from ._errors import MissingExtraError, SearchSpaceExhausted
 from .pruners import BasePruner, MedianPruner, NopPruner, SuccessiveHalvingPruner
 from .samplers import AutoSampler, BaseSampler
 from .space import Categorical, Float, Int, Space, UnionSpace, _choice_key, as_space
-from .storages import BaseStorage, InMemoryStorage
-from .study import Study, create_study, load_study
+from .study import Study, create_study
 from .trial import FrozenTrial, Trial, TrialState
 
 try:
@@ -451,27 +450,14 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
 
     # -- copies ----------------------------------------------------------------------------------
     def __sklearn_clone__(self) -> TuneSearchCV:
-        """A clone shares the ``study`` (a handle on a storage, which cannot be copied)."""
+        """A clone shares the ``study`` given to it: it is where the search's trials go (and
+        resume from), not a setting to copy."""
         proxy = object.__new__(type(self))
         proxy.__dict__.update(self.__dict__)
         proxy.study = None
         new: TuneSearchCV = _clone_parametrized(proxy)
         new.study = self.study
         return new
-
-    def __getstate__(self) -> dict[str, Any]:
-        state: dict[str, Any] = dict(super().__getstate__())
-        for name in ("study", "study_"):
-            if isinstance(state.get(name), Study):
-                state[name] = _PortableStudy.of(state[name])
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state = dict(state)
-        for name in ("study", "study_"):
-            if isinstance(state.get(name), _PortableStudy):
-                state[name] = state[name].restore()
-        super().__setstate__(state)
 
 
 # -- one fit ---------------------------------------------------------------------------------------
@@ -1181,44 +1167,3 @@ def _seed_of(random_state: Any) -> int | None:
             f"random_state={random_state!r}."
         )
     return int(random_state)
-
-
-@dataclass(frozen=True)
-class _PortableStudy:
-    """A study as pickled with its search (a live study holds a lock and connections).
-
-    A database study comes back as a new handle on the same database; an in-memory one as a new
-    in-memory study holding a copy of its trials (unfinished ones as FAIL).
-    """
-
-    name: str
-    directions: tuple[str, ...]
-    sampler: BaseSampler
-    pruner: BasePruner | None
-    storage: BaseStorage | None
-    trials: tuple[FrozenTrial, ...]
-
-    @classmethod
-    def of(cls, study: Study) -> _PortableStudy:
-        pruner = getattr(study, "pruner", None)
-        if isinstance(study.storage, InMemoryStorage):
-            trials = tuple(study.trials)
-            return cls(study.study_name, study.directions, study.sampler, pruner, None, trials)
-        return cls(study.study_name, study.directions, study.sampler, pruner, study.storage, ())
-
-    def restore(self) -> Study:
-        if self.storage is not None:
-            return load_study(self.name, self.storage, sampler=self.sampler, pruner=self.pruner)
-        study = create_study(
-            study_name=self.name,
-            directions=list(self.directions),  # type: ignore[arg-type]
-            sampler=self.sampler,
-            pruner=self.pruner,
-        )
-        study.add_trials(
-            t
-            if t.state.is_finished()
-            else t.with_changes(state=TrialState.FAIL, error="not finished when pickled")
-            for t in self.trials
-        )
-        return study

@@ -95,6 +95,11 @@ class Study:
     def __repr__(self) -> str:
         return f"Study(study_name={self.study_name!r}, directions={list(self.directions)!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (and deepcopy) as a new handle: on the same database for a SQL storage, on
+        a copy of the trials for the in-memory one; its sampler and pruner come along."""
+        return (_reopen, (self._storage, self.study_name, self.sampler, self.pruner))
+
     @property
     def storage(self) -> BaseStorage:
         return self._storage
@@ -876,6 +881,12 @@ class Study:
         self._last_reap = now
         if self._storage.fail_stale_trials(self._id):
             self._sync()
+
+
+def _reopen(
+    storage: BaseStorage, study_name: str, sampler: BaseSampler, pruner: BasePruner
+) -> Study:
+    return Study(storage=storage, study_name=study_name, sampler=sampler, pruner=pruner)
 
 
 def _number_of(trial: Trial | int) -> int:

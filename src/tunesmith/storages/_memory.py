@@ -40,6 +40,22 @@ class InMemoryStorage(BaseStorage):
         self._by_id: dict[int, _Study] = {}
         self._next_id = 0
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy (pickle, deepcopy) holds a snapshot of the studies and a lock of its own.
+        with self._lock:
+            state = dict(self.__dict__)
+            state["_studies"] = {
+                name: _Study(s.info, list(s.trials), list(s.log), dict(s.claims))
+                for name, s in self._studies.items()
+            }
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._by_id = {s.info.study_id: s for s in self._studies.values()}
+        self._lock = threading.RLock()
+
     def create_study(self, name: str, directions: Sequence[Direction]) -> StudyInfo:
         with self._lock:
             if name in self._studies:
