@@ -428,15 +428,26 @@ def test_stop_from_a_callback_stops_after_the_current_trial() -> None:
 
 
 def test_stop_with_threads() -> None:
+    stopped_at: list[float] = []
+
     def stop_early(study: ts.Study, frozen: ts.FrozenTrial) -> None:
         if frozen.number == 2:  # seen by one worker only
+            stopped_at.append(time.time())
             study.stop()
 
+    def slow_quadratic(trial: ts.Trial) -> float:
+        time.sleep(0.01)  # the other worker cannot race far ahead of the callback
+        return quadratic(trial)
+
     study = ts.create_study(seed=0)
-    study.optimize(quadratic, n_trials=None, n_jobs=2, callbacks=[stop_early])
+    study.optimize(slow_quadratic, n_trials=None, n_jobs=2, callbacks=[stop_early])
     trials = study.trials
     assert 3 <= len(trials) < 10
     assert all(t.state is COMPLETE for t in trials)
+    # After stop(), the other worker finishes its trial and starts none.
+    starts = [t.datetime_start.timestamp() for t in trials if t.datetime_start is not None]
+    started_after = [s for s in starts if s > stopped_at[0]]
+    assert len(started_after) <= 1
 
 
 def test_stop_with_worker_processes_stops_every_worker(tmp_path: Path) -> None:
