@@ -366,25 +366,41 @@ class _LogPosterior:
         if self.warp:
             return self._warped(theta, inv_ls2, s2, noise, m)
         k, dk_dr2 = _matern52((inv_ls2 @ self.D).reshape(n, n), s2)
+        shared = self._shared_terms(theta, k, noise, m)
+        if shared is None:  # numerically singular: a very poor point for the optimiser
+            return -1e25, np.zeros_like(theta)
+        value, grad, M = shared
+        grad[:d] += (
+            -(self.D @ (M * dk_dr2).ravel()) * inv_ls2
+        )  # dK/dlog l_j = dk/dr^2 (-2 D_j/l_j^2)
+        return value, grad
+
+    def _shared_terms(
+        self, theta: np.ndarray, k: np.ndarray, noise: float, m: float
+    ) -> tuple[float, np.ndarray, np.ndarray] | None:
+        """What the plain and the warped kernel share, given the kernel matrix ``k``: the log
+        posterior, its gradient but for the length-scale (and warping) terms, and
+        ``M = alpha alpha^T - K^-1``; ``None`` when ``K`` is numerically singular.
+
+        d log p / d theta_i = 1/2 tr(M dK/dtheta_i)   (R&W eq. 5.9).
+        """
+        n, d = self.n, self.d
         K = k.copy()
         K.flat[:: n + 1] += noise
         L = _cholesky(K)
+        if L is None:
+            return None
         dev = theta - self.loc
         log_prior = -0.5 * float(np.sum(dev * dev / self.scale2))
         grad = -dev / self.scale2
-        if L is None:  # numerically singular: a very poor point for the optimiser
-            return -1e25, np.zeros_like(theta)
         r = self.z - m
         alpha, _ = lapack.dpotrs(L, r, lower=1)
         log_lik = -0.5 * float(r @ alpha) - float(np.log(np.diag(L)).sum()) - 0.5 * n * _LOG_2PI
-        # d log p / d theta_i = 1/2 tr((alpha alpha^T - K^-1) dK/dtheta_i)   (R&W eq. 5.9)
-        W = np.outer(alpha, alpha) - _inverse_from_cholesky(L)
-        Wg = (W * dk_dr2).ravel()
-        grad[:d] += -(self.D @ Wg) * inv_ls2  # dK/dlog l_j = dk/dr^2 * (-2 D_j / l_j^2)
-        grad[d] += 0.5 * float(np.sum(W * k))  # dK/dlog s^2 = k
-        grad[d + 1] += 0.5 * noise * float(np.trace(W))  # dK/dlog noise = noise * I
+        M = np.outer(alpha, alpha) - _inverse_from_cholesky(L)
+        grad[d] += 0.5 * float(np.sum(M * k))  # dK/dlog s^2 = k
+        grad[d + 1] += 0.5 * noise * float(np.trace(M))  # dK/dlog noise = noise * I
         grad[d + 2] += float(alpha.sum())  # d/dm of -1/2 (z - m)^T K^-1 (z - m)
-        return log_lik + log_prior, grad
+        return log_lik + log_prior, grad, M
 
     def _warped(
         self, theta: np.ndarray, inv_ls2: np.ndarray, s2: float, noise: float, m: float
@@ -406,19 +422,10 @@ class _LogPosterior:
         if cat.any():
             r2 += (inv_ls2[cat] @ self.D).reshape(n, n)
         k, dk_dr2 = _matern52(r2, s2)
-        K = k.copy()
-        K.flat[:: n + 1] += noise
-        L = _cholesky(K)
-        dev = theta - self.loc
-        log_prior = -0.5 * float(np.sum(dev * dev / self.scale2))
-        grad = -dev / self.scale2
-        if L is None:  # numerically singular: a very poor point for the optimiser
+        shared = self._shared_terms(theta, k, noise, m)
+        if shared is None:  # numerically singular: a very poor point for the optimiser
             return -1e25, np.zeros_like(theta)
-        r = self.z - m
-        alpha, _ = lapack.dpotrs(L, r, lower=1)
-        log_lik = -0.5 * float(r @ alpha) - float(np.log(np.diag(L)).sum()) - 0.5 * n * _LOG_2PI
-        # d log p / d theta_i = 1/2 tr(M dK/dtheta_i), M = alpha alpha^T - K^-1   (R&W eq. 5.9)
-        M = np.outer(alpha, alpha) - _inverse_from_cholesky(L)
+        value, grad, M = shared
         G = M * dk_dr2  # symmetric
         # C_ij = w_ij (G 1)_i - (G w)_ij, so sum_ii' G_ii' (w_ij - w_i'j)^2 = 2 sum_i w_ij C_ij
         C = Wc * G.sum(axis=1)[:, None] - G @ Wc
@@ -427,9 +434,6 @@ class _LogPosterior:
         if cat.any():
             ls_grad[cat] = self.D @ G.ravel()
         grad[:d] += -ls_grad * inv_ls2  # dK/dlog l_j = dk/dr^2 * (-2 D_j / l_j^2)
-        grad[d] += 0.5 * float(np.sum(M * k))  # dK/dlog s^2 = k
-        grad[d + 1] += 0.5 * noise * float(np.trace(M))  # dK/dlog noise = noise * I
-        grad[d + 2] += float(alpha.sum())  # d/dm of -1/2 (z - m)^T K^-1 (z - m)
         # A warping exponent t of dimension j moves w_ij by g_ij = dw(x_ij)/dt:
         # 1/2 sum_ii' M_ii' dK_ii'/dt = 1/2 sum_ii' G_ii' 2/l_j^2 (w_i - w_i') (g_i - g_i')
         #                             = 2/l_j^2 sum_i g_ij C_ij.
@@ -437,7 +441,7 @@ class _LogPosterior:
         idx = np.flatnonzero(cont)
         grad[d + 3 + idx] += np.einsum("ij,ij->j", Cs, warped.dW_dloga[:, cont])
         grad[2 * d + 3 + idx] += np.einsum("ij,ij->j", Cs, warped.dW_dlogb[:, cont])
-        return log_lik + log_prior, grad
+        return value, grad
 
 
 def log_posterior(
