@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..trial import TrialState
 
@@ -53,22 +53,40 @@ def _loss(value: float, sign: float) -> float:
     return loss if math.isfinite(loss) else math.inf
 
 
-def _is_check_step(steps: Collection[int], step: int, n_warmup_steps: int, interval: int) -> bool:
-    """Whether ``step`` (the latest of ``steps``) is one at which the pruner decides.
+def _decision_step(reported: Collection[int], n_warmup_steps: int, interval: int) -> int | None:
+    """The latest of the ``reported`` steps if the pruner decides at it, else ``None``.
 
     After the warm-up, the first reported step of each interval: ``step >= n_warmup_steps`` and
     the previous reported step lies in an earlier interval (or in the warm-up). When every step
     is reported this is ``(step - n_warmup_steps) % interval == 0``; with sparser reports no
     interval is skipped.
     """
+    if not reported:
+        return None
+    step = max(reported)
     if step < n_warmup_steps:
-        return False
+        return None
     if interval == 1:
-        return True
-    previous = max((k for k in steps if k < step), default=-1)
+        return step
+    previous = max((k for k in reported if k < step), default=-1)
     if previous < n_warmup_steps:
-        return True
-    return (step - n_warmup_steps) // interval > (previous - n_warmup_steps) // interval
+        return step
+    decides = (step - n_warmup_steps) // interval > (previous - n_warmup_steps) // interval
+    return step if decides else None
+
+
+def _check_int_or_auto(
+    owner: str, name: str, value: Any, low: int, rule: str
+) -> int | Literal["auto"]:
+    """``"auto"``, or ``value`` as an int ``>= low``; errors word the rule as ``rule``."""
+    if value == "auto":
+        return "auto"
+    try:
+        return _check_int(owner, name, value, low)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(
+            f"{owner}: `{name}` must be 'auto' or {rule}, but got {name}={value!r}."
+        ) from None
 
 
 def _first_complete_last_step(trials: Iterable[FrozenTrial]) -> int | None:

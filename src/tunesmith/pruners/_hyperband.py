@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from ._base import BasePruner
-from ._common import _check_int, _first_complete_last_step, _sign
+from ._common import _check_int, _check_int_or_auto, _first_complete_last_step, _sign
 from ._successive_halving import _asha_prunes
 
 if TYPE_CHECKING:
@@ -70,15 +70,9 @@ class HyperbandPruner(BasePruner):
     ) -> None:
         owner = "HyperbandPruner"
         self._min_resource = _check_int(owner, "min_resource", min_resource, 1)
-        if max_resource != "auto":
-            try:
-                max_resource = _check_int(owner, "max_resource", max_resource, self._min_resource)
-            except (TypeError, ValueError) as exc:
-                raise type(exc)(
-                    f"{owner}: `max_resource` must be 'auto' or an int >= min_resource "
-                    f"({self._min_resource}), but got max_resource={max_resource!r}."
-                ) from None
-        self._max_resource: int | Literal["auto"] = max_resource
+        low = self._min_resource
+        rule = f"an int >= min_resource ({low})"
+        self._max_resource = _check_int_or_auto(owner, "max_resource", max_resource, low, rule)
         self._reduction_factor = _check_int(owner, "reduction_factor", reduction_factor, 2)
 
     def __repr__(self) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..trial import TrialState
 from ._base import BasePruner
-from ._common import _check_float, _check_int, _is_check_step, _loss, _sign
+from ._common import _check_float, _check_int, _decision_step, _loss, _sign
 
 if TYPE_CHECKING:
     from ..study import Study
@@ -113,10 +113,8 @@ class PercentilePruner(BasePruner):
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         reported = trial.intermediate_values
-        if not reported:
-            return False
-        step = max(reported)
-        if not _is_check_step(reported, step, self._n_warmup_steps, self._interval_steps):
+        step = _decision_step(reported, self._n_warmup_steps, self._interval_steps)
+        if step is None:
             return False
         finished = study.get_trials(_FINISHED)
         if len(finished) < self._n_startup_trials:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from ._base import BasePruner
-from ._common import _check_int, _first_complete_last_step, _loss, _sign
+from ._common import _check_int, _check_int_or_auto, _first_complete_last_step, _loss, _sign
 
 if TYPE_CHECKING:
     from ..study import Study
@@ -81,15 +81,9 @@ class SuccessiveHalvingPruner(BasePruner):
         bootstrap_count: int = 0,
     ) -> None:
         owner = "SuccessiveHalvingPruner"
-        if min_resource != "auto":
-            try:
-                min_resource = _check_int(owner, "min_resource", min_resource, 1)
-            except (TypeError, ValueError) as exc:
-                raise type(exc)(
-                    f"{owner}: `min_resource` must be 'auto' or an int >= 1, but got "
-                    f"min_resource={min_resource!r}."
-                ) from None
-        self._min_resource: int | Literal["auto"] = min_resource
+        self._min_resource = _check_int_or_auto(
+            owner, "min_resource", min_resource, 1, "an int >= 1"
+        )
         self._reduction_factor = _check_int(owner, "reduction_factor", reduction_factor, 2)
         self._min_early_stopping_rate = _check_int(
             owner, "min_early_stopping_rate", min_early_stopping_rate, 0

@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ._base import BasePruner
-from ._common import _check_float, _check_int, _is_check_step
+from ._common import _check_float, _check_int, _decision_step
 
 if TYPE_CHECKING:
     from ..study import Study
@@ -74,10 +74,8 @@ class ThresholdPruner(BasePruner):
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         reported = trial.intermediate_values
-        if not reported:
-            return False
-        step = max(reported)
-        if not _is_check_step(reported, step, self._n_warmup_steps, self._interval_steps):
+        step = _decision_step(reported, self._n_warmup_steps, self._interval_steps)
+        if step is None:
             return False
         value = reported[step]
         return (
