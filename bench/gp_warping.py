@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import tunesmith as ts
+from bench._records import read_records
 from bench.bo.optimizers import OPTIMIZERS, Objective, Optimizer
 from bench.bo.problems import FAMILIES, Problem
 from bench.bo.run import Task, _done, _select, run_one
@@ -170,10 +171,7 @@ def speed(args: argparse.Namespace) -> None:
 
 
 def times(args: argparse.Namespace) -> None:
-    records = []
-    for path in args.results:
-        with path.open() as fh:
-            records += [json.loads(line) for line in fh if line.strip()]
+    records = read_records(args.results)
     print("CPU ms per trial (ask + tell), median / mean\n")
     print("| problems | " + " | ".join(VARIANTS) + " |\n|---|" + "---:|" * len(VARIANTS))
     for label, family in [("all", None), *((f, f) for f in FAMILIES)]:
@@ -194,10 +192,7 @@ def times(args: argparse.Namespace) -> None:
 
 def compare(args: argparse.Namespace) -> None:
     """Paired differences of the normalised score, per seed, against ``gp-no-iw``."""
-    records = []
-    for path in args.results:
-        with path.open() as fh:
-            records += [json.loads(line) for line in fh if line.strip()]
+    records = read_records(args.results)
     best = {(r["problem"], r["optimizer"], r["seed"]): r["best"] for r in records}
     problems = list(dict.fromkeys(r["problem"] for r in records))
     family = {r["problem"]: r["family"] for r in records}

@@ -57,7 +57,6 @@ import argparse
 import json
 import logging
 import platform
-import subprocess
 import sys
 import time
 import warnings
@@ -72,6 +71,7 @@ from typing import Any
 import numpy as np
 
 import tunesmith as ts
+from bench._records import read_records, tunesmith_commit
 
 PRUNERS = ("nop", "median", "asha", "hyperband")
 SAMPLERS = ("random", "auto")
@@ -233,21 +233,7 @@ def run_one(
 def _versions() -> dict[str, str]:
     import sklearn
 
-    root = str(Path(__file__).resolve().parents[1])
-    try:
-        done = subprocess.run(
-            ["git", "-C", root, "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        commit = done.stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", root, "status", "-s", "src"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        commit += "+dirty" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
+    commit = tunesmith_commit()
     return {
         "tunesmith": f"{ts.__version__} ({commit})",
         "scikit-learn": sklearn.__version__,
@@ -378,13 +364,6 @@ def table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
-def _read(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    with path.open() as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 # -- command line --------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -399,12 +378,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.report:
         _run(args)
-    print(table(summarize(_read(args.out))))
+    print(table(summarize(read_records(args.out, missing_ok=True))))
 
 
 def _run(args: argparse.Namespace) -> None:
     logging.getLogger("tunesmith").setLevel(logging.ERROR)
-    done = {_key(r) for r in _read(args.out)}
+    done = {_key(r) for r in read_records(args.out, missing_ok=True)}
     tasks = [
         (learner, sampler, pruner, seed, args.trials, args.epochs)
         for learner in args.learners

@@ -91,7 +91,6 @@ import json
 import logging
 import math
 import platform
-import subprocess
 import sys
 import time
 import warnings
@@ -109,6 +108,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.svm import SVC
 
 import tunesmith as ts
+from bench._records import read_records, tunesmith_commit
 
 TOOLS = (
     "grid",
@@ -568,25 +568,6 @@ def _plain(value: Any) -> Any:
 
 
 @cache
-def _commit() -> str:
-    """tunesmith's commit, with ``+dirty`` when ``src/`` has uncommitted changes."""
-    root = str(Path(__file__).resolve().parents[1])
-
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", "-C", root, *args], capture_output=True, text=True, check=True
-        )
-        return done.stdout.strip()
-
-    try:
-        return git("rev-parse", "--short", "HEAD") + (
-            "+dirty" if git("status", "-s", "src") else ""
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-@cache
 def _sklearn_adapter_hash() -> str:
     """Hash of ``tunesmith/sklearn.py`` as first imported (it is called right after the import):
     which version of the adapter the tunesmith rows ran."""
@@ -600,7 +581,7 @@ def _versions(tool: str) -> dict[str, str]:
     import sklearn
 
     versions = {
-        "tunesmith": f"{ts.__version__} ({_commit()})",
+        "tunesmith": f"{ts.__version__} ({tunesmith_commit()})",
         "scikit-learn": sklearn.__version__,
         "numpy": np.__version__,
         "python": platform.python_version(),
@@ -755,13 +736,6 @@ def table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
-def _read(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    with path.open() as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 # -- command line --------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -775,7 +749,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.report:
         _run(args)
-    print(table(summarize(_read(args.out))))
+    print(table(summarize(read_records(args.out, missing_ok=True))))
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -786,7 +760,7 @@ def _run(args: argparse.Namespace) -> None:
             print(f"(skipping {tool}: {reason})", file=sys.stderr, flush=True)
         else:
             tools.append(tool)
-    done = {_key(r) for r in _read(args.out)}
+    done = {_key(r) for r in read_records(args.out, missing_ok=True)}
     tasks: list[Key] = [
         (task, tool, seed, args.candidates, args.folds)
         for task in args.tasks

@@ -16,11 +16,12 @@ and the mean (which counts the model refits of optimizers that refit only every 
 from __future__ import annotations
 
 import argparse
-import json
 from collections import defaultdict
 from pathlib import Path
 from statistics import mean, median
 from typing import Any
+
+from bench._records import read_records
 
 from .optimizers import OPTIMIZERS
 from .problems import FAMILIES, PROBLEMS
@@ -114,11 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, nargs="+", help="JSON-lines files of bench.bo.run")
     args = parser.parse_args()
-    records = []
-    for path in args.results:
-        with path.open() as fh:
-            records += [json.loads(line) for line in fh if line.strip()]
-    print(report(records))
+    print(report(read_records(args.results)))
 
 
 if __name__ == "__main__":

@@ -36,19 +36,18 @@ import json
 import logging
 import multiprocessing
 import platform
-import subprocess
 import sys
 import time
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from datetime import datetime, timezone
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import tunesmith as ts
+from bench._records import read_records, tunesmith_commit
 
 from .optimizers import OPTIMIZERS, missing
 from .problems import FAMILIES, PROBLEMS, Problem
@@ -84,25 +83,6 @@ class _Clock:
         self.gaps[-1] += time.perf_counter() - self.mark
 
 
-@cache
-def _commit() -> str:
-    """tunesmith's commit, with ``+dirty`` when ``src/`` has uncommitted changes."""
-    root = str(Path(__file__).resolve().parents[2])
-
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", "-C", root, *args], capture_output=True, text=True, check=True
-        )
-        return done.stdout.strip()
-
-    try:
-        return git("rev-parse", "--short", "HEAD") + (
-            "+dirty" if git("status", "-s", "src") else ""
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def run_one(problem_name: str, optimizer_name: str, seed: int, budget: int) -> dict[str, Any]:
     """One run, as the JSON record ``main`` appends."""
     warnings.simplefilter("ignore")  # convergence and experimental-feature chatter
@@ -135,7 +115,7 @@ def run_one(problem_name: str, optimizer_name: str, seed: int, budget: int) -> d
         "wall_time": wall,
         "versions": {
             optimizer_name: optimizer.version(),
-            "tunesmith": f"{ts.__version__} ({_commit()})",
+            "tunesmith": f"{ts.__version__} ({tunesmith_commit()})",
             "numpy": np.__version__,
             "python": platform.python_version(),
         },
@@ -144,10 +124,7 @@ def run_one(problem_name: str, optimizer_name: str, seed: int, budget: int) -> d
 
 
 def _done(path: Path) -> set[Task]:
-    if not path.exists():
-        return set()
-    with path.open() as fh:
-        records = [json.loads(line) for line in fh if line.strip()]
+    records = read_records(path, missing_ok=True)
     return {(r["problem"], r["optimizer"], r["seed"], r["budget"]) for r in records}
 
 
