@@ -64,8 +64,8 @@ x epochs / full epochs, or trees / full trees), ``refit_equivalents``, ``best_cv
 ``best_params``, ``wall_time`` and ``cpu_time`` (seconds of ``fit``, the refit included; CPU
 seconds of this process, which the load of a shared machine inflates far less),
 ``reported_fits`` and ``reported_equivalents`` (the same counts from the tool's records),
-``versions`` (with tunesmith's commit and a hash of ``tunesmith/sklearn.py``), ``date``. Runs
-already in the file are skipped, so an interrupted run resumes where it stopped.
+``versions`` (with tunesmith's commit and a hash of the ``tunesmith/sklearn/`` package),
+``date``. Runs already in the file are skipped, so an interrupted run resumes where it stopped.
 
 The tables, per task and tool (mean ± standard deviation over the seeds): ``configs`` evaluated
 (in brackets: pruned), ``fits`` and ``fit equiv.`` as above, ``best CV`` (the search's own
@@ -569,12 +569,14 @@ def _plain(value: Any) -> Any:
 
 @cache
 def _sklearn_adapter_hash() -> str:
-    """Hash of ``tunesmith/sklearn.py`` as first imported (it is called right after the import):
-    which version of the adapter the tunesmith rows ran."""
+    """Hash of the ``tunesmith/sklearn/`` package as first imported (it is called right after
+    the import): which version of the adapter the tunesmith rows ran."""
     import tunesmith.sklearn
 
-    source = Path(tunesmith.sklearn.__file__).read_bytes()
-    return hashlib.sha256(source).hexdigest()[:12]
+    digest = hashlib.sha256()
+    for path in sorted(Path(tunesmith.sklearn.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _versions(tool: str) -> dict[str, str]:

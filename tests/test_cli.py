@@ -150,6 +150,16 @@ def test_trials_csv_matches_the_study(capsys, populated):
     assert "RuntimeError: boom" in failed["error"]
 
 
+def test_trials_csv_has_the_columns_of_trials_dataframe(capsys, populated):
+    study = ts.load_study("quad", populated)
+    code, out, _ = run(capsys, "--storage", populated, "trials", "quad", "--format", "csv")
+    assert code == 0
+    frame = study.trials_dataframe()
+    assert csv.DictReader(io.StringIO(out)).fieldnames == list(frame.columns)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [float(r["duration_s"]) for r in rows] == frame["duration_s"].tolist()  # one unit
+
+
 def test_trials_json_round_trips(capsys, populated):
     trials = ts.load_study("quad", populated).trials
     code, out, _ = run(capsys, "--storage", populated, "trials", "quad", "--format", "json")

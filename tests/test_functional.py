@@ -200,9 +200,11 @@ def test_storage_object_keeps_the_trials() -> None:
     assert summary.n_trials == 4
 
 
-@pytest.mark.parametrize("n_trials", [0, -3, 2.5])
-def test_bad_n_trials_is_refused(n_trials: Any) -> None:
-    with pytest.raises(ValueError, match=r"`n_trials` must be an int >= 1.*n_trials="):
+@pytest.mark.parametrize(
+    ("n_trials", "error"), [(0, ValueError), (-3, ValueError), (2.5, TypeError)]
+)
+def test_bad_n_trials_is_refused(n_trials: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match=r"`n_trials` must be an int >= 1.*n_trials="):
         ts.minimize(bowl, SPACE, n_trials=n_trials)
 
 

@@ -387,10 +387,13 @@ def test_an_exception_in_a_worker_process_is_raised_with_its_type(tmp_path: Path
     assert not [t for t in trials if t.state is RUNNING]
 
 
-@pytest.mark.parametrize("n_jobs", [0, -2, 1.5, True, "2"])
-def test_bad_n_jobs_is_refused(n_jobs: Any) -> None:
+@pytest.mark.parametrize(
+    ("n_jobs", "error"),
+    [(0, ValueError), (-2, ValueError), (1.5, TypeError), (True, TypeError), ("2", TypeError)],
+)
+def test_bad_n_jobs_is_refused(n_jobs: Any, error: type[Exception]) -> None:
     study = ts.create_study()
-    with pytest.raises(ValueError, match=r"`n_jobs` must be an int >= 1, or -1.*n_jobs="):
+    with pytest.raises(error, match=r"`n_jobs` must be an int >= 1, or -1.*n_jobs="):
         study.optimize(quadratic, n_trials=1, n_jobs=n_jobs)
     assert study.trials == []
 
@@ -505,17 +508,29 @@ def test_progress_bar_writes_to_stderr(capsys: pytest.CaptureFixture[str]) -> No
 # -- bad arguments -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n_trials", [0, -1, 1.5, True, "3"])
-def test_bad_n_trials_is_refused(n_trials: Any) -> None:
+@pytest.mark.parametrize(
+    ("n_trials", "error"),
+    [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError), ("3", TypeError)],
+)
+def test_bad_n_trials_is_refused(n_trials: Any, error: type[Exception]) -> None:
     study = ts.create_study()
-    with pytest.raises(ValueError, match=r"`n_trials` must be None or an int >= 1.*n_trials="):
+    with pytest.raises(error, match=r"`n_trials` must be None or an int >= 1.*n_trials="):
         study.optimize(quadratic, n_trials=n_trials)
     assert study.trials == []
 
 
-@pytest.mark.parametrize("timeout", [-1, 0, "10", True, float("nan")])
-def test_bad_timeout_is_refused(timeout: Any) -> None:
-    with pytest.raises(ValueError, match=r"`timeout` must be None or a number of seconds > 0.*"):
+@pytest.mark.parametrize(
+    ("timeout", "error"),
+    [
+        (-1, ValueError),
+        (0, ValueError),
+        ("10", TypeError),
+        (True, TypeError),
+        (float("nan"), ValueError),
+    ],
+)
+def test_bad_timeout_is_refused(timeout: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match=r"`timeout` must be None or a number of seconds > 0.*"):
         ts.create_study().optimize(quadratic, n_trials=1, timeout=timeout)
 
 

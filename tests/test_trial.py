@@ -135,9 +135,9 @@ class _PruneAbove(ts.pruners.BasePruner):
         self.seen: list[ts.FrozenTrial] = []
         self.others: list[int] = []
 
-    def prune(self, study: ts.Study, trial: ts.FrozenTrial) -> bool:
+    def prune(self, context: ts.pruners.PruningContext, trial: ts.FrozenTrial) -> bool:
         self.seen.append(trial)
-        self.others.append(len(study.get_trials([ts.TrialState.COMPLETE])))
+        self.others.append(sum(t.state is ts.TrialState.COMPLETE for t in context.trials))
         return trial.intermediate_values[max(trial.intermediate_values)] > self.limit
 
 
@@ -183,10 +183,12 @@ def test_nop_pruner_never_prunes() -> None:
     assert trial.should_prune() is False
 
 
-@pytest.mark.parametrize("step", [-1, 1.5, True, "3"])
-def test_report_refuses_a_bad_step(step: object) -> None:
+@pytest.mark.parametrize(
+    ("step", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError), ("3", TypeError)]
+)
+def test_report_refuses_a_bad_step(step: object, error: type[Exception]) -> None:
     trial = _study().ask()
-    with pytest.raises(ValueError, match=r"`step` must be an int >= 0.*step="):
+    with pytest.raises(error, match=r"`step` must be an int >= 0.*step="):
         trial.report(1.0, step)  # type: ignore[arg-type]
 
 

@@ -22,9 +22,12 @@ from ._errors import (
     SearchSpaceExhausted,
     StudyNotFoundError,
     TrialFinishedError,
+    TrialPruned,
     TunesmithError,
 )
 from ._functional import OptimizeResult, maximize, minimize
+from ._version import __version__
+from .records import FrozenTrial, TrialState, create_trial
 from .space import (
     Categorical,
     Conditional,
@@ -37,10 +40,8 @@ from .space import (
     as_distribution,
     as_space,
 )
-from .study import Study, create_study, create_trial, delete_study, list_studies, load_study
-from .trial import FrozenTrial, Trial, TrialPruned, TrialState
-
-__version__ = "0.1.0"
+from .study import Study, create_study, delete_study, list_studies, load_study
+from .trial import Trial
 
 
 def __getattr__(name: str) -> Any:

@@ -22,11 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
+from ._checks import check_int
 from ._errors import MissingExtraError
+from .records import FrozenTrial, TrialState
 from .samplers import AutoSampler, BaseSampler, QMCSampler, RandomSampler
 from .storages import BaseStorage
 from .study import Study, create_study
-from .trial import FrozenTrial, Trial, TrialState
+from .trial import Trial
 
 __all__ = ["SAMPLERS", "SVMObjective", "load_objective", "make_sampler", "run_demo"]
 
@@ -94,10 +96,9 @@ def load_objective(cv: int = 5) -> SVMObjective:
 
     Raises:
         MissingExtraError: scikit-learn is not installed (the message says how to install it).
-        ValueError: ``cv`` is not an int >= 2.
+        TypeError, ValueError: ``cv`` is not an int >= 2.
     """
-    if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
-        raise ValueError(f"`cv` must be an int >= 2, but got cv={cv!r}.")
+    cv = check_int(cv, "cv", low=2)
     try:
         from sklearn.datasets import load_digits
     except ImportError as exc:

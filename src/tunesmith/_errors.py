@@ -44,3 +44,7 @@ class SearchSpaceExhausted(TunesmithError):
 
 class MissingExtraError(ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class TrialPruned(Exception):  # the name users know from Optuna
+    """Raise from an objective to stop a trial early; it is recorded as PRUNED."""

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ._checks import check_int
+from .records import FrozenTrial
 from .samplers import BaseSampler
 from .space import Space, UnionSpace, as_space
 from .storages import BaseStorage
 from .study import Study, create_study
-from .trial import FrozenTrial
 
 __all__ = ["OptimizeResult", "maximize", "minimize"]
 
@@ -91,8 +92,7 @@ class _Run:
 def _run(func: Callable[..., Any], space: Any, n_trials: int, how: _Run) -> OptimizeResult:
     resolved = as_space(space)
     call = _caller(func, resolved)
-    if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
-        raise ValueError(f"`n_trials` must be an int >= 1, but got n_trials={n_trials!r}.")
+    n_trials = check_int(n_trials, "n_trials", low=1)
     study = create_study(
         study_name=how.study_name,
         storage=how.storage,

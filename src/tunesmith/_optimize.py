@@ -1,4 +1,8 @@
-"""``Study.optimize``: a thin loop over ask / tell, run by one worker, threads or processes."""
+"""``Study.optimize``: a thin loop over ask / tell, run by one worker, threads or processes.
+
+The loop uses the study through its documented seam (see ``Study``): ``_optimizing`` around
+the run, ``_ask`` to start a trial and ``_finish`` to store how it ended.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ._errors import SearchSpaceExhausted
+from ._checks import check_float_or_none, check_int, check_int_or_none, message
+from ._errors import SearchSpaceExhausted, TrialPruned
+from .records import FrozenTrial, TrialState, parse_values
 from .space import Space, UnionSpace, as_space
-from .trial import FrozenTrial, Trial, TrialPruned, TrialState
+from .trial import Trial
 
 if TYPE_CHECKING:
     from .study import Study
@@ -61,19 +67,15 @@ def optimize(
     """Validate the arguments of ``Study.optimize`` and run its workers."""
     if not callable(objective):
         raise TypeError(f"optimize: `objective` must be callable, but got {objective!r}.")
-    if n_trials is not None and (
-        isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1
-    ):
-        raise ValueError(
-            f"optimize: `n_trials` must be None or an int >= 1, but got n_trials={n_trials!r}."
-        )
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0
-    ):
-        raise ValueError(
-            f"optimize: `timeout` must be None or a number of seconds > 0, but got "
-            f"timeout={timeout!r}."
-        )
+    n_trials = check_int_or_none(n_trials, "n_trials", low=1, owner="optimize")
+    timeout = check_float_or_none(
+        timeout,
+        "timeout",
+        low=0.0,
+        low_open=True,
+        owner="optimize",
+        rule="None or a number of seconds > 0",
+    )
     workers = _resolve_n_jobs(n_jobs)
     callbacks = list(callbacks)
     for cb in callbacks:
@@ -94,20 +96,17 @@ def optimize(
         callbacks=callbacks,
         progress=_Progress(study, n_trials) if show_progress_bar and not processes else None,
     )
-    study._budget = plan.budget
     try:
-        if workers == 1:
-            _loop(study, plan)
-        elif processes:
-            _run_processes(study, plan, workers, ctx)
-        else:
-            _run_threads(study, plan, workers)
+        with study._optimizing(plan.budget.close):
+            if workers == 1:
+                _loop(study, plan)
+            elif processes:
+                _run_processes(study, plan, workers, ctx)
+            else:
+                _run_threads(study, plan, workers)
     finally:
-        study._budget = None
         if plan.progress is not None:
             plan.progress.close()
-        with study._lock:
-            study._sync()
 
 
 def _loop(study: Study, plan: _Plan) -> None:
@@ -130,26 +129,26 @@ def _run_trial(study: Study, plan: _Plan) -> FrozenTrial:
     try:
         result = plan.objective(trial)
     except TrialPruned:
-        return study._finish(trial, TrialState.PRUNED, None, None, None)
+        return study._finish(trial, TrialState.PRUNED)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
-        frozen = study._finish(trial, TrialState.FAIL, None, error, None)
+        frozen = study._finish(trial, TrialState.FAIL, error=error)
         if isinstance(exc, plan.catch):
             _logger.warning("Trial %d failed and was caught: %s", trial.number, error)
             return frozen
         raise
     except BaseException as exc:  # KeyboardInterrupt, SystemExit: store, then stop
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        study._finish(trial, TrialState.FAIL, None, f"interrupted ({detail})", None)
+        study._finish(trial, TrialState.FAIL, error=f"interrupted ({detail})")
         raise
     try:
-        values, reason = study._check_values(result)
+        values, reason = parse_values(result, len(study.directions), study.study_name)
     except ValueError as exc:  # a wrong number of values is the objective's fault here
         values, reason = None, str(exc)
     if reason is not None:
         _logger.warning("Trial %d failed: %s", trial.number, reason)
-        return study._finish(trial, TrialState.FAIL, None, reason, None)
-    return study._finish(trial, TrialState.COMPLETE, values, None, None)
+        return study._finish(trial, TrialState.FAIL, error=reason)
+    return study._finish(trial, TrialState.COMPLETE, values=values)
 
 
 def _run_threads(study: Study, plan: _Plan, workers: int) -> None:
@@ -292,12 +291,11 @@ class _Progress:
 
 
 def _resolve_n_jobs(n_jobs: int) -> int:
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise ValueError(
-            f"optimize: `n_jobs` must be an int >= 1, or -1 for one per CPU, but got "
-            f"n_jobs={n_jobs!r}."
-        )
-    return (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+    rule = "an int >= 1, or -1 for one per CPU"
+    jobs = check_int(n_jobs, "n_jobs", low=-1, owner="optimize", rule=rule)
+    if jobs == 0:
+        raise ValueError(message("n_jobs", rule, n_jobs, "optimize"))
+    return (os.cpu_count() or 1) if jobs == -1 else jobs
 
 
 def _resolve_catch(catch: Any) -> tuple[type[Exception], ...]:

@@ -27,14 +27,17 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TextIO
 
-from . import __version__
 from ._errors import MissingExtraError, TunesmithError
+from ._table import MISSING as _MISSING
+from ._table import seconds as _seconds
+from ._table import sorted_keys, trial_table
+from ._version import __version__
+from .records import FrozenTrial
 from .storages import BaseStorage, get_storage
 from .study import load_study
-from .trial import FrozenTrial
 
 __all__ = ["DEFAULT_STORAGE", "EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_USAGE", "main"]
 
@@ -329,7 +332,7 @@ def _cmd_trials(args: argparse.Namespace) -> int:
     if args.format == "json":
         _write_json([trial_record(t, n_objectives) for t in trials])
         return 0
-    headers, rows = trial_rows(trials, n_objectives)
+    headers, rows = trial_table(trials, n_objectives)  # the columns of trials_dataframe
     if args.format == "csv":
         _write_csv(headers, rows)
     else:
@@ -383,7 +386,7 @@ def _cmd_best(args: argparse.Namespace) -> int:
         f"Pareto front of study {args.study!r} ({', '.join(directions)}): {len(best)} trial(s)",
         file=out,
     )
-    params = _names(t.params for t in best)
+    params = sorted_keys(t.params for t in best)
     headers = ["number", *[f"values_{i}" for i in range(n)], *[f"params_{p}" for p in params]]
     rows: list[list[Any]] = []
     for t in best:
@@ -457,74 +460,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 # -- records -------------------------------------------------------------------------------------
-class _Missing:
-    """A parameter or attribute the trial does not have (an empty cell)."""
-
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-_MISSING = _Missing()
-
-
-def _names(dicts: Iterable[Mapping[str, Any]]) -> list[str]:
-    """Sorted union of the keys."""
-    names: set[str] = set()
-    for d in dicts:
-        names.update(d)
-    return sorted(names)
-
-
-def _seconds(delta: timedelta | None) -> float | None:
-    return None if delta is None else delta.total_seconds()
-
-
-def trial_rows(
-    trials: Sequence[FrozenTrial], n_objectives: int
-) -> tuple[list[str], list[list[Any]]]:
-    """Flat columns and rows of ``trials`` (the layout of ``tunesmith trials --format csv``).
-
-    Columns: ``number``, ``state``, ``value`` (or ``values_0``, ``values_1``, ... for several
-    objectives), ``params_<name>`` and ``user_attrs_<name>`` (sorted names, the union over
-    trials), ``datetime_start``, ``datetime_complete``, ``duration_s``, ``error``. A parameter
-    a trial did not use holds ``_MISSING``.
-    """
-    params = _names(t.params for t in trials)
-    attrs = _names(t.user_attrs for t in trials)
-    value_cols = ["value"] if n_objectives == 1 else [f"values_{i}" for i in range(n_objectives)]
-    headers = [
-        "number",
-        "state",
-        *value_cols,
-        *[f"params_{p}" for p in params],
-        *[f"user_attrs_{a}" for a in attrs],
-        "datetime_start",
-        "datetime_complete",
-        "duration_s",
-        "error",
-    ]
-    rows: list[list[Any]] = []
-    for t in trials:
-        if t.values is not None and len(t.values) == n_objectives:
-            values: list[Any] = list(t.values)
-        else:
-            values = [None] * n_objectives
-        rows.append(
-            [
-                t.number,
-                t.state.name,
-                *values,
-                *[t.params.get(p, _MISSING) for p in params],
-                *[t.user_attrs.get(a, _MISSING) for a in attrs],
-                t.datetime_start,
-                t.datetime_complete,
-                _seconds(t.duration),
-                t.error,
-            ]
-        )
-    return headers, rows
-
-
 def trial_record(trial: FrozenTrial, n_objectives: int) -> dict[str, Any]:
     """A JSON-ready record of ``trial`` (the layout of ``tunesmith trials --format json``).
 

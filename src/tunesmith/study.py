@@ -2,34 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
-import numbers as _numbers
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
 from . import _optimize
-from ._errors import ClaimConflictError, MissingExtraError, SearchSpaceExhausted, TrialFinishedError
-from .pruners import BasePruner, MedianPruner, NopPruner
-from .samplers import AutoSampler, BaseSampler, History
-from .space import (
-    Distribution,
-    Fixed,
-    Space,
-    UnionSpace,
-    as_distribution,
-    as_space,
-    distributions_for,
+from ._checks import check_int_or_none
+from ._errors import (
+    ClaimConflictError,
+    DuplicatedStudyError,
+    MissingExtraError,
+    SearchSpaceExhausted,
 )
-from .storages import BaseStorage, StudySummary, get_storage
-from .storages._base import Direction
-from .trial import FrozenTrial, Trial, TrialState, _as_float_tuple
+from ._heartbeat import Heartbeat
+from ._table import MISSING, trial_table
+from .pruners import BasePruner, MedianPruner, NopPruner
+from .records import (
+    Direction,
+    FrozenTrial,
+    StudySnapshot,
+    TrialState,
+    as_directions,
+    as_float_tuple,
+    check_finished_record,
+    create_trial,
+    parse_values,
+)
+from .samplers import AutoSampler, BaseSampler, History
+from .space import Distribution, Fixed, Space, UnionSpace, as_space, distributions_for
+from .storages import BaseStorage, StudySummary, StudyView, get_storage
+from .trial import Trial
 
 if TYPE_CHECKING:
     import pandas
@@ -44,7 +53,6 @@ __all__ = [
 ]
 
 _logger = logging.getLogger("tunesmith")
-_DIRECTIONS = ("minimize", "maximize")
 _TELL_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 Objective = Callable[[Trial], Any]
@@ -55,6 +63,14 @@ class Study:
     """An optimization run: its trials, in a storage, and the sampler that proposes new ones.
 
     Create one with ``tunesmith.create_study`` or ``tunesmith.load_study``.
+
+    A study keeps its trials in a ``tunesmith.storages.StudyView`` (read incrementally) and is a
+    ``tunesmith.pruners.PruningContext``. Loops that run trials (``optimize`` in
+    ``_optimize.py``, and executors) use three private members, their seam:
+    ``with study._optimizing(stop):`` around the loop (``stop()`` then reaches it, and the
+    cache is synced at the end), ``study._ask(space, count)`` to start trials, and
+    ``study._finish(trial, state, values=..., error=...)`` to store how each ended (the
+    objective's result parsed with ``tunesmith.records.parse_values``).
 
     Example:
         >>> import tunesmith as ts
@@ -72,25 +88,21 @@ class Study:
         sampler: BaseSampler,
         pruner: BasePruner | None = None,
     ) -> None:
-        info = storage.get_study(study_name)
+        self._view = StudyView(storage, study_name)  # the cache of the trials, synced
         self._storage = storage
-        self._id = info.study_id
-        self.study_name = info.name
-        self.directions: tuple[Direction, ...] = info.directions
+        self._id = self._view.study_id
+        self.study_name = self._view.study_name
+        self.directions: tuple[Direction, ...] = self._view.directions
         self.sampler = sampler
         self.pruner = _resolve_pruner(pruner, self.directions)
         self._lock = threading.RLock()
-        self._trials: list[FrozenTrial] = []
-        self._version = 0
         self._waiting: set[int] = set()
         self._known: dict[str, Distribution] = {}  # first domain seen for each parameter name
         self._inferred: Space | None = None
         self._best: FrozenTrial | None = None
         self._n_constraints: int | None = None  # every trial must report as many
-        self._beating: set[int] = set()  # trials asked here and not finished: they get heartbeats
-        self._beat_thread: threading.Thread | None = None
-        self._last_reap = 0.0
-        self._budget: _optimize._Budget | None = None  # of the running optimize, for stop()
+        self._heartbeat = Heartbeat(storage, self._id)  # for trials asked here, not finished
+        self._stops: list[Callable[[], None]] = []  # of the running optimize calls, for stop()
 
     def __repr__(self) -> str:
         return f"Study(study_name={self.study_name!r}, directions={list(self.directions)!r})"
@@ -113,32 +125,26 @@ class Study:
 
     # -- cache -----------------------------------------------------------------------------------
     def _sync(self) -> None:
-        """Bring the local cache up to date with what the storage changed since the last sync."""
-        changed, version = self._storage.trials_since(self._id, self._version)
-        if changed:
-            changed.sort(key=lambda t: t.number)
-            start = len(self._trials)
-            new = [t.number for t in changed if t.number >= start]
-            if new != list(range(start, start + len(new))):  # never expected; stay correct
-                changed, version = self._storage.trials_since(self._id, 0)
-                changed.sort(key=lambda t: t.number)
-                self._trials, self._waiting, self._best = [], set(), None
-            for t in changed:
-                self._absorb(t)
-        self._version = version
+        """Bring the local cache up to date with what the storage changed since the last sync.
+
+        The trials themselves live in the ``StudyView``; the study keeps what it derives from
+        them (enqueued trials, the best one, the domains seen) up to date here.
+        """
+        changed, rebuilt = self._view.sync()
+        if rebuilt:
+            self._waiting, self._best = set(), None
+        for t in changed:
+            self._absorb(t)
 
     def _absorb(self, t: FrozenTrial) -> None:
+        """Update what the study derives from its trials with a new or changed record."""
         n = t.number
-        if n < len(self._trials):
-            self._trials[n] = t
-        else:
-            self._trials.append(t)
         if t.state is TrialState.WAITING:
             self._waiting.add(n)
             return
         self._waiting.discard(n)
         if t.state.is_finished():
-            self._beating.discard(n)
+            self._heartbeat.stop(n)
         if t.constraints is not None and self._n_constraints is None:
             self._n_constraints = len(t.constraints)
         for name, dist in t.distributions.items():
@@ -156,6 +162,11 @@ class Study:
             )
         ):
             self._best = t
+
+    @property
+    def _trials(self) -> Sequence[FrozenTrial]:
+        """The cached trials in number order, as of the last sync (read under ``_lock``)."""
+        return self._view.cached
 
     def _is_better(self, a: float, b: float) -> bool:
         return a < b if self.directions[0] == "minimize" else a > b
@@ -226,10 +237,12 @@ class Study:
         return keep
 
     def trials_dataframe(self) -> pandas.DataFrame:
-        """One row per trial: number, state, value(s), times, ``params_*``, ``user_attrs_*``, error.
+        """One row per trial, the columns of ``tunesmith trials --format csv``.
 
-        The value columns are ``value`` for one objective, ``values_0``, ``values_1``... for
-        several; missing entries (a parameter a trial did not use) are NaN / None.
+        Columns: ``number``, ``state``, ``value`` for one objective (``values_0``, ``values_1``...
+        for several), ``params_<name>`` and ``user_attrs_<name>`` (sorted names),
+        ``datetime_start``, ``datetime_complete``, ``duration_s`` (seconds) and ``error``;
+        missing entries (a parameter a trial did not use) are NaN / None.
 
         Needs the ``pandas`` extra.
         """
@@ -239,36 +252,9 @@ class Study:
             raise MissingExtraError(
                 "trials_dataframe needs pandas: pip install 'tunesmith[pandas]'"
             ) from exc
-        m = len(self.directions)
-        value_columns = ["value"] if m == 1 else [f"values_{i}" for i in range(m)]
-        params: dict[str, None] = {}  # every name, in order of first appearance
-        attrs: dict[str, None] = {}
-        rows = []
-        for t in self.trials:
-            values = t.values if t.values is not None else (None,) * m
-            row: dict[str, Any] = {"number": t.number, "state": t.state.name}
-            row.update(zip(value_columns, values, strict=False))
-            row["datetime_start"] = t.datetime_start
-            row["datetime_complete"] = t.datetime_complete
-            row["duration"] = t.duration
-            row.update({f"params_{k}": v for k, v in t.params.items()})
-            row.update({f"user_attrs_{k}": v for k, v in t.user_attrs.items()})
-            row["error"] = t.error
-            params.update(dict.fromkeys(t.params))
-            attrs.update(dict.fromkeys(t.user_attrs))
-            rows.append(row)
-        columns = [
-            "number",
-            "state",
-            *value_columns,
-            "datetime_start",
-            "datetime_complete",
-            "duration",
-            *(f"params_{k}" for k in params),
-            *(f"user_attrs_{k}" for k in attrs),
-            "error",
-        ]
-        return pd.DataFrame(rows, columns=columns)
+        columns, rows = trial_table(self.trials, len(self.directions))
+        cells = [[None if c is MISSING else c for c in row] for row in rows]
+        return pd.DataFrame(cells, columns=columns)
 
     # -- ask -------------------------------------------------------------------------------------
     @overload
@@ -299,17 +285,18 @@ class Study:
             ['layers', 'lr']
             >>> _ = study.tell(trial, 0.5)
         """
-        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
-            raise ValueError(f"ask: `n` must be None or an int >= 1, but got n={n!r}.")
+        count = check_int_or_none(n, "n", low=1, owner="ask")
         resolved = None if space is None else as_space(space)
-        trials = self._ask(resolved, 1 if n is None else n)
+        trials = self._ask(resolved, 1 if count is None else count)
         return trials[0] if n is None else trials
 
     def _ask(self, space: Space | UnionSpace | None, count: int) -> list[Trial]:
-        heartbeat = self._storage.heartbeat_interval is not None
+        """Start ``count`` trials (enqueued ones first); the loops' way to ask (see the class)."""
+        heartbeat = self._heartbeat.enabled
         with self._lock:
             self._sync()
-            self._maybe_fail_stale()
+            if self._heartbeat.reap():
+                self._sync()
             out: list[Trial] = []
             while self._waiting and len(out) < count:
                 waiting = self._storage.claim_waiting_trial(self._id, heartbeat=heartbeat)
@@ -337,9 +324,7 @@ class Study:
                     out.extend(self._start_new(numbers, target, history, now, space is not None))
             if not out:
                 raise SearchSpaceExhausted("The sampler has no configuration left to try.")
-            if heartbeat:
-                self._beating.update(t.number for t in out)
-                self._start_heartbeats()
+            self._heartbeat.start(t.number for t in out)
             return out
 
     def _start_new(
@@ -380,12 +365,16 @@ class Study:
             params = self._store_proposal(number, params, target, write=write)
             if params is None:
                 continue
-            trial = Trial(self, number, datetime_start=now)
             if declarative:
-                trial._params = params
-                trial._distributions = distributions_for(target, params)
+                trial = Trial(
+                    self,
+                    number,
+                    params=params,
+                    distributions=distributions_for(target, params),
+                    datetime_start=now,
+                )
             else:
-                trial._proposal = params
+                trial = Trial(self, number, proposal=params, datetime_start=now)
             trials.append(trial)
         return trials
 
@@ -430,136 +419,81 @@ class Study:
 
     def _start_enqueued(self, frozen: FrozenTrial, space: Space | UnionSpace | None) -> Trial:
         fixed = dict(frozen.params)
-        trial = Trial(
-            self,
-            frozen.number,
-            params=fixed,
-            distributions=frozen.distributions,
-            user_attrs=frozen.user_attrs,
-            datetime_start=frozen.datetime_start,
-            fixed=frozenset(fixed),
-        )
-        if space is None:
+        if space is None:  # define-by-run: the domains of the fixed values come with suggest
             target = self.sampler.fixed_space or self._inferred_space()
+            proposal = None
             if target.n_dims:
-                trial._proposal = self.sampler.propose(self._history(), target, [frozen.number])[0]
-            return trial
+                proposal = self.sampler.propose(self._history(), target, [frozen.number])[0]
+            return Trial(
+                self,
+                frozen.number,
+                params=fixed,
+                distributions=frozen.distributions,
+                proposal=proposal,
+                fixed=frozenset(fixed),
+                user_attrs=frozen.user_attrs,
+                datetime_start=frozen.datetime_start,
+            )
+        number = frozen.number
         try:
-            params = self._complete_enqueued(fixed, space, frozen.number)
+            params = space.complete(
+                fixed,
+                lambda sub: self.sampler.propose(self._history(), sub, [number])[0],
+                lambda name, dist, so_far: self.sampler.sample_param(
+                    self._history(), name, dist, number, so_far
+                ),
+            )
         except ValueError as exc:
             error = f"the enqueued parameters do not fit the space: {exc}"
-            self._absorb(
-                self._storage.update_trial(
-                    self._id, frozen.number, state=TrialState.FAIL, error=error
-                )
+            self._hold(
+                self._storage.update_trial(self._id, number, state=TrialState.FAIL, error=error)
             )
-            raise ValueError(f"Enqueued trial {frozen.number}: {error}") from None
-        trial._params = params
-        trial._distributions = distributions_for(space, params)
-        trial._fixed = frozenset()
-        self._storage.update_trial(
-            self._id, frozen.number, params=params, distributions=trial._distributions
+            raise ValueError(f"Enqueued trial {number}: {error}") from None
+        distributions = distributions_for(space, params)
+        self._storage.update_trial(self._id, number, params=params, distributions=distributions)
+        return Trial(
+            self,
+            number,
+            params=params,
+            distributions=distributions,
+            user_attrs=frozen.user_attrs,
+            datetime_start=frozen.datetime_start,
         )
-        return trial
 
-    def _complete_enqueued(
-        self, fixed: dict[str, Any], space: Space | UnionSpace, number: int
-    ) -> dict[str, Any]:
-        """The enqueued values, completed by the sampler for the active parameters they lack."""
-        try:
-            space.validate(fixed)
-            return fixed
-        except ValueError:
-            pass
-        if isinstance(space, UnionSpace):
-            errors = []
-            for sub in space.spaces:
-                if set(fixed) <= set(sub.names):
-                    try:
-                        return self._complete_enqueued(fixed, sub, number)
-                    except ValueError as exc:
-                        errors.append(str(exc))
-            raise ValueError(
-                f"{fixed!r} fits none of the {len(space.spaces)} sub-spaces"
-                + (f" ({'; '.join(errors)})." if errors else ".")
-            )
-        for name, value in fixed.items():
-            if name in space:
-                space.distributions[name].validate(name, value)
-        # Parents that the enqueued conditional parameters need, with their allowed values.
-        needed: dict[str, tuple[Any, ...]] = {}
-        todo = [n for n in fixed if n in space]
-        while todo:
-            for parent, allowed in space.conditions.get(todo.pop(), {}).items():
-                if parent not in fixed and parent not in needed:
-                    needed[parent] = allowed
-                    todo.append(parent)
-        proposal = self.sampler.propose(self._history(), space, [number])[0]
-        params: dict[str, Any] = {}
-        for name in space.names:
-            if not space.is_active(name, params):
-                continue
-            if name in fixed:
-                params[name] = fixed[name]
-            elif name in needed and name in proposal and proposal[name] in needed[name]:
-                params[name] = proposal[name]
-            elif name in needed:  # the value an enqueued child parameter needs
-                params[name] = needed[name][0]
-            elif name in proposal:
-                params[name] = proposal[name]
-            else:  # the proposal chose another branch of a condition
-                params[name] = self.sampler.sample_param(
-                    self._history(), name, space.distributions[name], number, params
-                )
-        extra = set(fixed) - set(params)
-        if extra:
-            raise ValueError(
-                f"Enqueued parameter(s) {sorted(extra)} are not active parameters of the space "
-                f"{list(space.names)} given the other values {params!r}."
-            )
-        space.validate(params)
-        return params
-
-    def _suggest(self, trial: Trial, name: str, dist: Distribution) -> Any:
-        known = self._known.get(name)
-        if known is not None and known != dist:
+    # -- the live trial's calls (see ``Trial``) --------------------------------------------------
+    def _check_domain(self, name: str, dist: Distribution) -> None:
+        """Refuse a domain other than the one earlier trials drew ``name`` from; learn a new one."""
+        with self._lock:
+            known = self._known.get(name)
+            if known is None:
+                self._known[name] = dist
+                self._inferred = None
+                return
+        if known != dist:
             raise ValueError(
                 f"Parameter {name!r} was drawn from {known!r} in earlier trials of study "
                 f"{self.study_name!r}; it cannot be drawn from {dist!r} now (use a new name for a "
                 "new domain)."
             )
-        if known is None:
-            self._known[name] = dist
-            self._inferred = None
-        if name in trial._fixed:
-            value = trial._params[name]
-            if not dist.contains(value):
-                raise ValueError(f"Enqueued value {value!r} of {name!r} is not in {dist!r}.")
-            return value
-        proposal = trial._proposal
-        if proposal is not None and name in proposal and dist.contains(proposal[name]):
-            return proposal[name]
+
+    def _sample_param(
+        self, name: str, dist: Distribution, number: int, params: Mapping[str, Any]
+    ) -> Any:
+        """A value for a define-by-run parameter that the trial's proposal does not cover."""
         with self._lock:
-            return self.sampler.sample_param(
-                self._history(), name, dist, trial.number, trial._params
-            )
+            return self.sampler.sample_param(self._history(), name, dist, number, params)
 
-    def _report(self, trial: Trial) -> None:
-        self._storage.update_trial(self._id, trial.number, intermediate_values=trial._intermediate)
+    def _report(self, number: int, intermediate: Mapping[int, float]) -> None:
+        self._storage.update_trial(self._id, number, intermediate_values=intermediate)
 
-    def _should_prune(self, trial: Trial) -> bool:
-        if not trial._intermediate or isinstance(self.pruner, NopPruner):
+    def _should_prune(self, record: FrozenTrial) -> bool:
+        """The pruner's verdict on the running ``record``, against one snapshot of the trials."""
+        if isinstance(self.pruner, NopPruner):
             return False
-        snapshot = FrozenTrial(
-            number=trial.number,
-            state=TrialState.RUNNING,
-            params=trial._params,
-            distributions=trial._distributions,
-            user_attrs=trial.user_attrs,
-            intermediate_values=trial._intermediate,
-            datetime_start=trial.datetime_start,
-        )
-        return bool(self.pruner.prune(self, snapshot))
+        with self._lock:
+            self._sync()
+            snapshot = StudySnapshot(self.study_name, self.directions, tuple(self._trials))
+        return bool(self.pruner.prune(snapshot, record))
 
     # -- tell ------------------------------------------------------------------------------------
     def tell(
@@ -592,92 +526,65 @@ class Study:
             if values is None:
                 raise ValueError("tell: give `values`, or `state` (PRUNED or FAIL), or both.")
             resolved = TrialState.COMPLETE
+        m = len(self.directions)
         if resolved is TrialState.COMPLETE:
-            vals, error = self._check_values(values)
+            vals, error = parse_values(values, m, self.study_name)
             if error is not None:
                 _logger.warning("Trial %s failed: %s", _number_of(trial), error)
                 resolved = TrialState.FAIL
         elif resolved is TrialState.PRUNED and values is not None:
-            vals, error = self._check_values(values)
+            vals, error = parse_values(values, m, self.study_name)
             if error is not None:
                 vals, error = None, None
         elif resolved is TrialState.FAIL:
             error = "told FAIL"
-        return self._finish(trial, resolved, vals, error, constraints)
-
-    def _check_values(self, values: Any) -> tuple[tuple[float, ...] | None, str | None]:
-        """Values as floats, or the reason they cannot be used (count errors raise)."""
-        m = len(self.directions)
-        if values is None:
-            return None, "the objective returned None"
-        if isinstance(values, np.ndarray):  # a 0-d array is one number
-            values = values.tolist() if values.ndim else [values.item()]
-        elif isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-            values = [values]
-        if len(values) != m:
-            raise ValueError(
-                f"Study {self.study_name!r} has {m} objective(s), so {m} value(s) are expected, "
-                f"but got {len(values)}: {values!r}."
-            )
-        out = []
-        for v in values:
-            if isinstance(v, bool) or not isinstance(v, _numbers.Real):
-                return None, f"the objective returned {v!r} ({type(v).__name__}), not a number"
-            f = float(v)
-            if not math.isfinite(f):
-                return None, f"the objective returned {f}"
-            out.append(f)
-        return tuple(out), None
+        return self._finish(trial, resolved, values=vals, error=error, constraints=constraints)
 
     def _finish(
         self,
         trial: Trial | int,
         state: TrialState,
-        values: tuple[float, ...] | None,
-        error: str | None,
-        constraints: Sequence[float] | None,
+        *,
+        values: tuple[float, ...] | None = None,
+        error: str | None = None,
+        constraints: Sequence[float] | None = None,
     ) -> FrozenTrial:
+        """Store the end of a trial; the loops' way to tell (see the class docstring)."""
         live = trial if isinstance(trial, Trial) else None
         if live is not None:
-            if live._study is not self:
+            if live.study is not self:
                 raise ValueError(f"Trial {live.number} belongs to another study.")
-            if live._finished:
-                raise TrialFinishedError(f"Trial {live.number} is already finished.")
             number = live.number
         elif isinstance(trial, int) and not isinstance(trial, bool):
             number = trial
         else:
             raise TypeError(f"tell: `trial` must be a Trial or its number, but got {trial!r}.")
-        cons = None
+        fields: dict[str, Any] = live._final_fields(state) if live is not None else {}
+        reported = fields.pop("reported", None)
         if constraints is not None:
-            cons = _as_float_tuple(constraints, "constraints")
+            cons = as_float_tuple(constraints, "constraints")
             self._check_constraints(cons, number)
-        fields: dict[str, Any] = {"state": state, "values": values, "error": error}
+            fields["constraints"] = cons
+        fields.update(state=state, values=values, error=error)
         if state is TrialState.PRUNED and values is None and len(self.directions) == 1:
-            reported = live._intermediate if live is not None else self._reported(number)
+            if reported is None:
+                reported = self._reported(number)
             if reported and math.isfinite(last := reported[max(reported)]):
                 fields["values"] = (last,)
-        if live is not None:
-            cons = cons if cons is not None else live._constraints
-            # Enqueued values the objective never asked for are not part of a finished
-            # configuration; a FAIL trial keeps them, to show what it was asked to evaluate.
-            unused = live._fixed if state is not TrialState.FAIL else frozenset()
-            fields["params"] = {k: v for k, v in live._params.items() if k not in unused}
-            fields["distributions"] = {
-                k: v for k, v in live._distributions.items() if k not in unused
-            }
-            if live.user_attrs:
-                fields["user_attrs"] = live.user_attrs
-        if cons is not None:
-            fields["constraints"] = cons
         frozen = self._storage.update_trial(self._id, number, **fields)
-        self._beating.discard(number)
+        self._heartbeat.stop(number)
         if live is not None:
-            live._finished = True
+            live._close()
         with self._lock:
             if number < len(self._trials):
-                self._absorb(frozen)
+                self._hold(frozen)
         return frozen
+
+    def _hold(self, record: FrozenTrial) -> None:
+        """Take a record this study just wrote into the cache, before the next sync reads it."""
+        with self._lock:
+            self._view.put(record)
+            self._absorb(record)
 
     def _check_constraints(self, constraints: tuple[float, ...], number: int) -> None:
         known = self._n_constraints
@@ -759,28 +666,7 @@ class Study:
         """
         records = list(trials)
         for t in records:
-            if not isinstance(t, FrozenTrial):
-                raise TypeError(f"add_trials: expected FrozenTrial records, but got {t!r}.")
-            if not t.state.is_finished():
-                raise ValueError(
-                    f"add_trials: only finished trials can be added, but trial {t.number} is "
-                    f"{t.state.name}."
-                )
-            if t.state is TrialState.COMPLETE or t.values is not None:
-                n = 0 if t.values is None else len(t.values)
-                if n != len(self.directions):
-                    raise ValueError(
-                        f"add_trials: trial {t.number} has {n} value(s) but the study has "
-                        f"{len(self.directions)} objective(s)."
-                    )
-            for name, value in t.params.items():
-                dist = t.distributions.get(name)
-                if dist is None:
-                    raise ValueError(
-                        f"add_trials: parameter {name!r} of trial {t.number} has no distribution; "
-                        f"`distributions` covers {sorted(t.distributions)}."
-                    )
-                dist.validate(name, value)
+            check_finished_record(t, len(self.directions), owner="add_trials")
         numbers = self._storage.create_trials(self._id, records)
         with self._lock:
             self._sync()
@@ -792,9 +678,8 @@ class Study:
 
         Every worker of the call stops: threads, and processes too (the request is shared).
         """
-        budget = self._budget
-        if budget is not None:
-            budget.close()
+        for stop in list(self._stops):
+            stop()
 
     def optimize(  # noqa: PLR0917 - the positional order of Optuna's optimize
         self,
@@ -843,44 +728,20 @@ class Study:
             space=space,
         )
 
-    def _start_heartbeats(self) -> None:
-        """Beat for this process's running trials from a daemon thread while there are any.
+    @contextlib.contextmanager
+    def _optimizing(self, stop: Callable[[], None]) -> Iterator[None]:
+        """The block a loop over trials runs in (the loops' seam, see the class docstring).
 
-        Trials from ``ask`` beat too, so a trial whose process dies never stays RUNNING; a trial
-        handed to another process to tell keeps beating as long as the asking process lives.
+        ``stop()`` calls ``stop`` while the block runs; when it ends, the cache is synced, so
+        the study shows every trial the loop's workers finished.
         """
-        thread = self._beat_thread
-        if thread is not None and thread.is_alive():  # after a fork, the parent's is not
-            return
-        thread = threading.Thread(target=self._beat, name="tunesmith-heartbeat", daemon=True)
-        self._beat_thread = thread
-        thread.start()
-
-    def _beat(self) -> None:
-        interval = self._storage.heartbeat_interval
-        assert interval is not None
-        while True:
-            time.sleep(interval)
+        self._stops.append(stop)
+        try:
+            yield
+        finally:
+            self._stops.remove(stop)
             with self._lock:
-                running = list(self._beating)
-                if not running:
-                    self._beat_thread = None
-                    return
-            try:
-                self._storage.record_heartbeat(self._id, running)
-            except Exception:  # a missed beat is retried; the grace period covers it
-                _logger.exception("Heartbeat of trials %s failed", running)
-
-    def _maybe_fail_stale(self) -> None:
-        grace = self._storage.grace_period
-        if grace is None:
-            return
-        now = time.monotonic()
-        if now - self._last_reap < min(grace, self._storage.heartbeat_interval or grace):
-            return
-        self._last_reap = now
-        if self._storage.fail_stale_trials(self._id):
-            self._sync()
+                self._sync()
 
 
 def _reopen(
@@ -901,28 +762,6 @@ def _as_state(state: TrialState | str | None) -> TrialState | None:
         allowed = ", ".join(s.name for s in _TELL_STATES)
         raise ValueError(f"tell: `state` must be one of {allowed}, but got state={state!r}.")
     return resolved
-
-
-def _resolve_directions(
-    direction: str | None, directions: Sequence[str] | None
-) -> tuple[Direction, ...]:
-    if direction is not None and directions is not None:
-        raise ValueError(
-            f"Give `direction` or `directions`, not both, but got direction={direction!r} and "
-            f"directions={directions!r}."
-        )
-    if directions is None:
-        directions = [direction or "minimize"]
-    elif isinstance(directions, str) or not directions:
-        raise ValueError(
-            f"`directions` must be a non-empty list such as ['minimize', 'maximize'], but got "
-            f"directions={directions!r}."
-        )
-    arg = "direction" if direction is not None else "directions"
-    for d in directions:
-        if d not in _DIRECTIONS:
-            raise ValueError(f"`{arg}` must be 'minimize' or 'maximize', but got {d!r}.")
-    return tuple(directions)  # type: ignore[arg-type]
 
 
 def _default_sampler(sampler: BaseSampler | None, seed: int | None) -> BaseSampler:
@@ -984,7 +823,7 @@ def create_study(  # noqa: PLR0917 - the positional order of Optuna's create_stu
         >>> study.direction
         'maximize'
     """
-    dirs = _resolve_directions(direction, directions)
+    dirs = as_directions(direction, directions)
     smp = _default_sampler(sampler, seed)
     _resolve_pruner(pruner, dirs)  # refuse a bad pruner before the study is created
     backend = get_storage(storage)
@@ -992,8 +831,6 @@ def create_study(  # noqa: PLR0917 - the positional order of Optuna's create_stu
         study_name = f"study-{uuid.uuid4().hex[:12]}"
     elif not isinstance(study_name, str) or not study_name:
         raise ValueError(f"`study_name` must be a non-empty string, but got {study_name!r}.")
-    from ._errors import DuplicatedStudyError
-
     try:
         backend.create_study(study_name, dirs)
     except DuplicatedStudyError:
@@ -1034,58 +871,3 @@ def delete_study(study_name: str, storage: str | BaseStorage) -> None:
 def list_studies(storage: str | BaseStorage) -> list[StudySummary]:
     """Name, directions, trial count and creation time of every study in ``storage``."""
     return get_storage(storage).list_studies()
-
-
-def create_trial(
-    *,
-    params: Mapping[str, Any],
-    distributions: Mapping[str, Any],
-    value: float | None = None,
-    values: Sequence[float] | None = None,
-    state: TrialState = TrialState.COMPLETE,
-    user_attrs: Mapping[str, Any] | None = None,
-    intermediate_values: Mapping[int, float] | None = None,
-    constraints: Sequence[float] | None = None,
-) -> FrozenTrial:
-    """Build a finished trial record to import with ``Study.add_trial(s)``.
-
-    Example:
-        >>> import tunesmith as ts
-        >>> study = ts.create_study()
-        >>> study.add_trial(ts.create_trial(params={"x": 2.0},
-        ...                                 distributions={"x": ts.Float(0, 5)}, value=4.0))
-        0
-        >>> study.best_params
-        {'x': 2.0}
-    """
-    if value is not None and values is not None:
-        raise ValueError("create_trial: give `value` or `values`, not both.")
-    if not isinstance(state, TrialState) or not state.is_finished():
-        raise ValueError(f"create_trial: `state` must be COMPLETE, PRUNED or FAIL, got {state!r}.")
-    unknown = set(params) - set(distributions)
-    if unknown:
-        raise ValueError(
-            f"create_trial: parameter(s) {sorted(unknown)} have no distribution; `distributions` "
-            f"covers {sorted(distributions)}."
-        )
-    dists = {n: as_distribution(distributions[n], n) for n in params}
-    for name, v in params.items():
-        dists[name].validate(name, v)
-    vals = None
-    if value is not None or values is not None:
-        vals = _as_float_tuple(value if value is not None else values, "values")
-    if state is TrialState.COMPLETE and vals is None:
-        raise ValueError("create_trial: a COMPLETE trial needs `value` or `values`.")
-    now = datetime.now(timezone.utc)
-    return FrozenTrial(
-        number=-1,
-        state=state,
-        values=vals,
-        params=dict(params),
-        distributions=dists,
-        user_attrs=dict(user_attrs or {}),
-        intermediate_values=dict(intermediate_values or {}),
-        constraints=None if constraints is None else _as_float_tuple(constraints, "constraints"),
-        datetime_start=now,
-        datetime_complete=now,
-    )

@@ -1,138 +1,23 @@
-"""Trials: the live ``Trial`` an objective receives and the immutable ``FrozenTrial`` record."""
+"""The live ``Trial``: what an objective receives, or ``Study.ask`` returns, while it runs.
+
+Its stored form is the immutable ``tunesmith.records.FrozenTrial``.
+"""
 
 from __future__ import annotations
 
-import enum
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NoReturn
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+from ._checks import check_int
 from ._errors import TrialFinishedError
-from .space import Categorical, Distribution, Float, Int, as_distribution
+from .distributions import Categorical, Distribution, Float, Int, as_distribution
+from .records import FrozenTrial, TrialState, as_float_tuple
 
 if TYPE_CHECKING:
     from .study import Study
 
-__all__ = ["FrozenTrial", "Trial", "TrialPruned", "TrialState"]
-
-
-class TrialState(enum.Enum):
-    """Life cycle: WAITING (enqueued) -> RUNNING -> COMPLETE | PRUNED | FAIL."""
-
-    WAITING = "WAITING"
-    RUNNING = "RUNNING"
-    COMPLETE = "COMPLETE"
-    PRUNED = "PRUNED"
-    FAIL = "FAIL"
-
-    def is_finished(self) -> bool:
-        return self in _FINISHED
-
-
-_FINISHED = frozenset({TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL})
-
-
-class TrialPruned(Exception):  # the name users know from Optuna
-    """Raise from an objective to stop a trial early; it is recorded as PRUNED."""
-
-
-class _ReadOnlyDict(dict):  # type: ignore[type-arg]
-    """A ``dict`` that refuses changes, so a stored record cannot be altered through its fields."""
-
-    __slots__ = ()
-
-    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise TypeError(
-            "FrozenTrial mappings are read-only; copy them first, e.g. dict(trial.params)."
-        )
-
-    __setitem__ = __delitem__ = __ior__ = _refuse
-    clear = pop = popitem = setdefault = update = _refuse
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (dict(self),))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FrozenTrial:
-    """Immutable record of one trial, as stored: fields cannot be assigned and its mappings are
-    read-only dicts (copy one with ``dict(...)`` to change it).
-
-    Attributes:
-        number: 0-based, unique and gap-free within a study, in order of creation.
-        state: Where the trial is in its life cycle.
-        values: One value per objective for COMPLETE trials (and PRUNED ones that reported a last
-            value), else ``None``.
-        params: Configuration, name -> value (only the parameters the trial used).
-        distributions: Name -> domain of each parameter.
-        user_attrs: JSON-ready attributes set with ``Trial.set_user_attr``.
-        intermediate_values: Step -> value reported with ``Trial.report``.
-        constraints: Constraint values (feasible when all are ``<= 0``), or ``None``.
-        datetime_start: When the trial started running (UTC), ``None`` while WAITING.
-        datetime_complete: When it finished (UTC), ``None`` while not finished.
-        error: Why a FAIL trial failed (exception type and message, or the rejected value).
-    """
-
-    number: int
-    state: TrialState
-    values: tuple[float, ...] | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    distributions: dict[str, Distribution] = field(default_factory=dict)
-    user_attrs: dict[str, Any] = field(default_factory=dict)
-    intermediate_values: dict[int, float] = field(default_factory=dict)
-    constraints: tuple[float, ...] | None = None
-    datetime_start: datetime | None = None
-    datetime_complete: datetime | None = None
-    error: str | None = None
-
-    def __post_init__(self) -> None:
-        for name in _MAPPINGS:
-            mapping = getattr(self, name)
-            if type(mapping) is not _ReadOnlyDict:
-                object.__setattr__(self, name, _ReadOnlyDict(mapping))
-
-    @property
-    def value(self) -> float | None:
-        """The single objective value; an error for studies with several objectives."""
-        if self.values is None:
-            return None
-        if len(self.values) != 1:
-            raise RuntimeError(
-                f"Trial {self.number} has {len(self.values)} values; use `values` for a study "
-                "with several objectives."
-            )
-        return self.values[0]
-
-    @property
-    def duration(self) -> timedelta | None:
-        """Running time, or ``None`` while the trial has not finished."""
-        if self.datetime_start is None or self.datetime_complete is None:
-            return None
-        return self.datetime_complete - self.datetime_start
-
-    @property
-    def feasible(self) -> bool:
-        """True unless a constraint value is positive."""
-        return self.constraints is None or all(c <= 0 for c in self.constraints)
-
-    def with_changes(self, **changes: Any) -> FrozenTrial:
-        """A copy with some fields replaced (records themselves never change)."""
-        # Hand-rolled ``dataclasses.replace``: this sits on the per-trial hot path and is 4x faster.
-        new = object.__new__(FrozenTrial)
-        for name in _FIELD_NAMES:
-            value = changes.pop(name) if name in changes else getattr(self, name)
-            if name in _MAPPINGS and type(value) is not _ReadOnlyDict:
-                value = _ReadOnlyDict(value)
-            object.__setattr__(new, name, value)
-        if changes:
-            raise TypeError(f"FrozenTrial has no field(s) {sorted(changes)}.")
-        return new
-
-
-_FIELD_NAMES = tuple(f.name for f in fields(FrozenTrial))
-_MAPPINGS = frozenset({"params", "distributions", "user_attrs", "intermediate_values"})
+__all__ = ["Trial"]
 
 
 class Trial:
@@ -140,6 +25,16 @@ class Trial:
 
     Call ``suggest_*`` to draw hyperparameters; each name keeps its value for the whole trial.
     Report results with ``Study.tell`` (``Study.optimize`` does it for you).
+
+    The study builds a trial complete, with what it knows before the objective runs: the whole
+    configuration of an ``ask(space)`` trial, the sampler's ``proposal`` for a define-by-run one,
+    the ``fixed`` names of an enqueued configuration. From then on the trial owns its state and
+    talks to its study through a few private calls, and the study to the trial through two:
+
+    - trial -> study: ``_check_domain`` and ``_sample_param`` (in ``suggest``), ``_report``,
+      ``_should_prune`` and ``_check_constraints``;
+    - study -> trial: ``_final_fields(state)`` (what to store when the trial is told; it refuses
+      a finished trial) and ``_close()`` (once that is stored).
 
     Example:
         >>> import tunesmith as ts
@@ -171,16 +66,24 @@ class Trial:
         *,
         params: Mapping[str, Any] | None = None,
         distributions: Mapping[str, Distribution] | None = None,
+        proposal: Mapping[str, Any] | None = None,
+        fixed: frozenset[str] = frozenset(),
         user_attrs: Mapping[str, Any] | None = None,
         datetime_start: datetime | None = None,
-        fixed: frozenset[str] = frozenset(),
     ) -> None:
+        """Args (given by the study):
+        params: Values drawn already (an ``ask(space)`` configuration, or enqueued values).
+        distributions: The domain of each of ``params``.
+        proposal: The sampler's configuration for a define-by-run trial; ``suggest`` takes a
+            value from it when the name is there and the value fits the domain asked for.
+        fixed: Enqueued names whose domain is learnt when the objective suggests them.
+        """
         self._study = study
-        self._fixed = fixed  # enqueued names not suggested yet: their domain is learnt on suggest
         self.number = number
         self._params: dict[str, Any] = dict(params or {})
         self._distributions: dict[str, Distribution] = dict(distributions or {})
-        self._proposal: dict[str, Any] | None = None
+        self._proposal: Mapping[str, Any] = proposal or {}
+        self._fixed = fixed
         self.user_attrs: dict[str, Any] = dict(user_attrs or {})
         self._intermediate: dict[int, float] = {}
         self._constraints: tuple[float, ...] | None = None
@@ -239,7 +142,15 @@ class Trial:
                 f"Parameter {name!r} was already drawn in trial {self.number} from {known!r}; "
                 f"it cannot be drawn again from {dist!r}."
             )
-        value = self._study._suggest(self, name, dist)
+        self._study._check_domain(name, dist)
+        if name in self._fixed:
+            value = self._params[name]
+            if not dist.contains(value):
+                raise ValueError(f"Enqueued value {value!r} of {name!r} is not in {dist!r}.")
+        elif name in self._proposal and dist.contains(self._proposal[name]):
+            value = self._proposal[name]
+        else:
+            value = self._study._sample_param(name, dist, self.number, self._params)
         self._params[name] = value
         self._distributions[name] = dist
         self._fixed -= {name}
@@ -253,7 +164,7 @@ class Trial:
     def set_constraints(self, constraints: Sequence[float]) -> None:
         """Record constraint values; the trial is feasible when every value is ``<= 0``."""
         self._check_not_finished()
-        values = _as_float_tuple(constraints, "constraints")
+        values = as_float_tuple(constraints, "constraints")
         self._study._check_constraints(values, self.number)
         self._constraints = values
 
@@ -266,8 +177,7 @@ class Trial:
         it as the worst value.
         """
         self._check_not_finished()
-        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-            raise ValueError(f"report: `step` must be an int >= 0, but got step={step!r}.")
+        step = check_int(step, "step", low=0, owner="report")
         try:
             v = float(value)
         except (TypeError, ValueError):
@@ -275,7 +185,7 @@ class Trial:
         if step in self._intermediate:
             return
         self._intermediate[step] = v
-        self._study._report(self)
+        self._study._report(self.number, self._intermediate)
 
     def should_prune(self) -> bool:
         """Whether the study's pruner says to stop this trial now, from the reports so far.
@@ -294,20 +204,51 @@ class Trial:
             True
         """
         self._check_not_finished()
-        return self._study._should_prune(self)
+        if not self._intermediate:
+            return False
+        return self._study._should_prune(self._running_record())
+
+    def _running_record(self) -> FrozenTrial:
+        """The trial as a RUNNING record: what a pruner judges."""
+        return FrozenTrial(
+            number=self.number,
+            state=TrialState.RUNNING,
+            params=self._params,
+            distributions=self._distributions,
+            user_attrs=self.user_attrs,
+            intermediate_values=self._intermediate,
+            constraints=self._constraints,
+            datetime_start=self.datetime_start,
+        )
+
+    def _final_fields(self, state: TrialState) -> dict[str, Any]:
+        """What the study stores when the trial is told ``state`` (the study's seam).
+
+        Enqueued values the objective never asked for are not part of a finished configuration;
+        a FAIL trial keeps them, to show what it was asked to evaluate. ``reported`` is the
+        learning curve (for a PRUNED trial's last value), not a stored field.
+
+        Raises:
+            TrialFinishedError: The trial was told already.
+        """
+        if self._finished:
+            raise TrialFinishedError(f"Trial {self.number} is already finished.")
+        unused = self._fixed if state is not TrialState.FAIL else frozenset()
+        fields: dict[str, Any] = {
+            "params": {k: v for k, v in self._params.items() if k not in unused},
+            "distributions": {k: v for k, v in self._distributions.items() if k not in unused},
+            "reported": self._intermediate,
+        }
+        if self.user_attrs:
+            fields["user_attrs"] = self.user_attrs
+        if self._constraints is not None:
+            fields["constraints"] = self._constraints
+        return fields
+
+    def _close(self) -> None:
+        """Refuse changes from now on: the study stored the finished trial."""
+        self._finished = True
 
     def _check_not_finished(self) -> None:
         if self._finished:
             raise TrialFinishedError(f"Trial {self.number} is finished; it can no longer change.")
-
-
-def _as_float_tuple(values: Any, arg: str) -> tuple[float, ...]:
-    if isinstance(values, (int, float)) and not isinstance(values, bool):
-        values = [values]
-    try:
-        out = tuple(float(v) for v in values)
-    except (TypeError, ValueError):
-        raise TypeError(f"`{arg}` must be a sequence of numbers, but got {values!r}.") from None
-    if not all(math.isfinite(v) for v in out):
-        raise ValueError(f"`{arg}` must be finite numbers, but got {values!r}.")
-    return out

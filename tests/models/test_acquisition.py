@@ -136,9 +136,14 @@ def test_unknown_acquisition_lists_the_valid_ones() -> None:
         assert name in message
 
 
-@pytest.mark.parametrize("kappa", [-0.5, math.inf, math.nan, "2"])
-def test_bad_kappa_is_refused_with_its_value_and_the_allowed_range(kappa: object) -> None:
-    with pytest.raises(ValueError) as info:
+@pytest.mark.parametrize(
+    ("kappa", "error"),
+    [(-0.5, ValueError), (math.inf, ValueError), (math.nan, ValueError), ("2", TypeError)],
+)
+def test_bad_kappa_is_refused_with_its_value_and_the_allowed_range(
+    kappa: object, error: type[Exception]
+) -> None:
+    with pytest.raises(error) as info:
         get_acquisition("lcb", kappa=kappa)  # type: ignore[arg-type]
     assert "[0, inf)" in str(info.value) and repr(kappa) in str(info.value)
 

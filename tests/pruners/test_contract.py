@@ -25,9 +25,12 @@ from tunesmith.pruners import (
     NopPruner,
     PatientPruner,
     PercentilePruner,
+    PruningContext,
     SuccessiveHalvingPruner,
     ThresholdPruner,
 )
+from tunesmith.records import StudySnapshot
+from tunesmith.storages import StudyView
 
 from ..storages.conftest import postgres_url
 from ._curves import finished, running
@@ -52,12 +55,15 @@ def curve(x: float, step: int) -> float:
     return x + 1.0 / (1 + (step if x < 0.5 else min(step, 2)))
 
 
-def history(direction: str = "minimize", pruner: BasePruner | None = None) -> ts.Study:
+def history(
+    direction: str = "minimize", pruner: BasePruner | None = None, storage: str | None = None
+) -> ts.Study:
     """Ten finished trials of the family (x = 0.05, 0.15, ..., 0.95), flipped to maximize."""
     sign = 1.0 if direction == "minimize" else -1.0
     study = ts.create_study(
         direction=direction,  # type: ignore[arg-type]
         study_name="contract",
+        storage=storage,
         pruner=pruner or NopPruner(),
     )
     xs = [0.05 + 0.1 * i for i in range(10)]
@@ -76,6 +82,17 @@ def candidates(direction: str = "minimize") -> list[ts.FrozenTrial]:
     return out
 
 
+#: How a pruner may be given the study: the ``Study`` itself, a ``StudyView`` built from the
+#: storage alone (what a worker on another host has), or the snapshot ``should_prune`` passes.
+CONTEXTS: dict[str, Callable[[ts.Study], PruningContext]] = {
+    "study": lambda study: study,
+    "storage view": lambda study: StudyView(study.storage, study.study_name),
+    "snapshot": lambda study: StudySnapshot(
+        study.study_name, study.directions, tuple(study.trials)
+    ),
+}
+
+
 def state_of(pruner: BasePruner) -> dict[str, object]:
     """The pruner's attributes, those of wrapped pruners included."""
     return {
@@ -84,19 +101,21 @@ def state_of(pruner: BasePruner) -> dict[str, object]:
     }
 
 
+@pytest.mark.parametrize("context", CONTEXTS)
 @pytest.mark.parametrize("name", PRUNERS)
-def test_a_trial_without_reports_is_never_pruned(name: str) -> None:
+def test_a_trial_without_reports_is_never_pruned(name: str, context: str) -> None:
     pruner = PRUNERS[name]()
     study = history(pruner=pruner)
-    assert pruner.prune(study, running([])) is False
+    assert pruner.prune(CONTEXTS[context](study), running([])) is False
     trial = study.ask()
     assert trial.should_prune() is False
 
 
+@pytest.mark.parametrize("context", CONTEXTS)
 @pytest.mark.parametrize("direction", ["minimize", "maximize"])
 @pytest.mark.parametrize("name", PRUNERS)
-def test_decisions_are_deterministic_and_stateless(name: str, direction: str) -> None:
-    study = history(direction)
+def test_decisions_are_deterministic_and_stateless(name: str, direction: str, context: str) -> None:
+    study = CONTEXTS[context](history(direction))
     pruner = PRUNERS[name]()
     state = state_of(pruner)
     first = [pruner.prune(study, t) for t in candidates(direction)]
@@ -109,6 +128,36 @@ def test_decisions_are_deterministic_and_stateless(name: str, direction: str) ->
     else:  # the family has trials to prune and trials to keep
         assert any(first)
         assert not all(first)
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+@pytest.mark.parametrize("name", PRUNERS)
+def test_every_context_gives_the_decisions_of_the_study(name: str, direction: str) -> None:
+    study = history(direction)
+    pruner = PRUNERS[name]()
+    expected = [pruner.prune(study, t) for t in candidates(direction)]
+    for make in CONTEXTS.values():
+        context = make(study)
+        assert [pruner.prune(context, t) for t in candidates(direction)] == expected
+
+
+@pytest.mark.parametrize("name", PRUNING)
+def test_a_view_of_a_bare_sql_storage_decides_as_the_study(name: str, tmp_path: Path) -> None:
+    """A worker that holds only the database URL: a new storage object, no ``Study``."""
+    url = f"sqlite:///{tmp_path}/s.db"
+    study = history(storage=url)
+    pruner = PRUNERS[name]()
+    storage = ts.storages.SQLStorage(url)
+    try:
+        view = StudyView(storage, "contract")
+        assert [t.number for t in view.trials] == list(range(10))
+        decisions = [pruner.prune(view, t) for t in candidates()]
+        assert decisions == [pruner.prune(study, t) for t in candidates()]
+        assert any(decisions)
+        study.tell(study.ask(), 0.0)  # written through the study, seen through the view
+        assert len(view.trials) == 11
+    finally:
+        storage.close()
 
 
 @pytest.mark.parametrize("name", PRUNERS)
@@ -262,7 +311,7 @@ BAD_OPTIONS: list[tuple[type[BasePruner], dict[str, Any], type[Exception], str]]
     (
         SuccessiveHalvingPruner,
         {"min_resource": "AUTO"},
-        TypeError,
+        ValueError,
         "`min_resource` must be 'auto' or an int >= 1, but got min_resource='AUTO'.",
     ),
     (
@@ -304,7 +353,7 @@ BAD_OPTIONS: list[tuple[type[BasePruner], dict[str, Any], type[Exception], str]]
     (
         HyperbandPruner,
         {"max_resource": "max"},
-        TypeError,
+        ValueError,
         "`max_resource` must be 'auto' or an int >= min_resource (1), but got max_resource='max'.",
     ),
     (
@@ -400,3 +449,28 @@ def test_good_edge_options() -> None:
     ThresholdPruner(lower=1.0, upper=1.0)
     ThresholdPruner(lower=-math.inf)
     PatientPruner(None, patience=0, min_delta=0)
+
+
+class _StudyStylePruner(BasePruner):
+    """A pruner written for the contract before ``PruningContext``: it reads a ``Study``."""
+
+    def prune(self, study: Any, trial: ts.FrozenTrial) -> bool:
+        done = study.get_trials([ts.TrialState.COMPLETE])
+        sign = 1.0 if study.direction == "minimize" else -1.0
+        best = min(sign * t.value for t in done)
+        return bool(sign * trial.intermediate_values[max(trial.intermediate_values)] > best)
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_a_pruner_that_reads_a_study_works_with_every_context(context: str) -> None:
+    study = history()
+    pruner = _StudyStylePruner()
+    given = CONTEXTS[context](study)
+    assert [pruner.prune(given, t) for t in candidates()] == [
+        pruner.prune(study, t) for t in candidates()
+    ]
+    other = ts.create_study(pruner=pruner, study_name="s")
+    other.add_trial(finished([1.0, 0.5]))
+    live = other.ask()
+    live.report(0.7, 0)
+    assert live.should_prune() is True  # the snapshot should_prune hands it reads like a study

@@ -17,7 +17,7 @@ class Always(BasePruner):
         self.answer = answer
         self.calls = 0
 
-    def prune(self, study: ts.Study, trial: ts.FrozenTrial) -> bool:
+    def prune(self, context: ts.pruners.PruningContext, trial: ts.FrozenTrial) -> bool:
         self.calls += 1
         return self.answer
 

@@ -216,17 +216,23 @@ def test_forest_beats_random_search_on_branin_and_hartmann3() -> None:
 
 
 @pytest.mark.parametrize(
-    ("options", "message"),
+    ("options", "error", "message"),
     [
-        ({"n_startup_trials": 0}, "`n_startup_trials` must be an int in [1, "),
-        ({"n_startup_trials": 2.5}, "`n_startup_trials` must be an int in [1, "),
-        ({"n_trees": 0}, "`n_trees` must be an int in [1, 1000], but got n_trees=0."),
-        ({"n_trees": True}, "`n_trees` must be an int in [1, 1000], but got n_trees=True."),
-        ({"seed": -1}, "`seed` must be None or an int >= 0, but got seed=-1."),
+        ({"n_startup_trials": 0}, ValueError, "`n_startup_trials` must be an int in [1, "),
+        ({"n_startup_trials": 2.5}, TypeError, "`n_startup_trials` must be an int in [1, "),
+        ({"n_trees": 0}, ValueError, "`n_trees` must be an int in [1, 1000], but got n_trees=0."),
+        (
+            {"n_trees": True},
+            TypeError,
+            "`n_trees` must be an int in [1, 1000], but got n_trees=True.",
+        ),
+        ({"seed": -1}, ValueError, "`seed` must be None or an int >= 0, but got seed=-1."),
     ],
 )
-def test_bad_options_are_refused(options: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
+def test_bad_options_are_refused(
+    options: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=re.escape(message)):
         ForestSampler(**options)
 
 

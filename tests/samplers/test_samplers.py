@@ -265,10 +265,14 @@ def test_empty_space_gives_empty_configurations(kind: str) -> None:
 
 
 @pytest.mark.parametrize("make_sampler", [RandomSampler, QMCSampler])
-@pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
-def test_bad_seeds_are_refused(make_sampler: Callable[..., BaseSampler], seed: Any) -> None:
+@pytest.mark.parametrize(
+    ("seed", "error"), [(-1, ValueError), (1.5, TypeError), ("0", TypeError), (True, TypeError)]
+)
+def test_bad_seeds_are_refused(
+    make_sampler: Callable[..., BaseSampler], seed: Any, error: type[Exception]
+) -> None:
     message = f"`seed` must be None or an int >= 0, but got seed={seed!r}"
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(error, match=re.escape(message)):
         make_sampler(seed=seed)
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import tunesmith as ts
+from tunesmith.records import TrialState
 from tunesmith.samplers import History, RandomSampler, TPESampler
-from tunesmith.trial import TrialState
 
 from ._functions import BRANIN, BRANIN_MIN, HARTMANN3, HARTMANN3_MIN, branin, hartmann3
 
@@ -27,7 +27,6 @@ def _run(sampler: Any, space: Any, f: Any, n: int) -> ts.Study:
     ("option", "value", "rule"),
     [
         ("n_startup_trials", 0, ">= 1"),
-        ("n_startup_trials", 2.5, ">= 1"),
         ("n_candidates", 0, ">= 1"),
         ("min_bandwidth", 0.0, "0 < min_bandwidth <= 1"),
         ("min_bandwidth", 1.5, "0 < min_bandwidth <= 1"),
@@ -46,6 +45,24 @@ def test_out_of_range_options_are_refused_with_the_value_and_the_rule(
     option: str, value: Any, rule: str
 ) -> None:
     with pytest.raises(ValueError, match=rule) as info:
+        TPESampler(**{option: value})
+    assert repr(value) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "rule"),
+    [
+        ("n_startup_trials", 2.5, ">= 1"),
+        ("n_candidates", "24", ">= 1"),
+        ("min_bandwidth", True, "0 < min_bandwidth <= 1"),
+        ("weights", 3, "one of"),
+        ("multivariate", 1, "a bool"),
+    ],
+)
+def test_options_of_the_wrong_type_are_refused_with_the_value_and_the_rule(
+    option: str, value: Any, rule: str
+) -> None:
+    with pytest.raises(TypeError, match=rule) as info:
         TPESampler(**{option: value})
     assert repr(value) in str(info.value)
 

@@ -21,9 +21,9 @@ from tunesmith._errors import (
     StudyNotFoundError,
     TrialFinishedError,
 )
+from tunesmith.records import FrozenTrial, TrialState
 from tunesmith.space import Categorical, Distribution, Float, Int, Scipy
 from tunesmith.storages import BaseStorage
-from tunesmith.trial import FrozenTrial, TrialState
 
 UTC = timezone.utc
 T0 = datetime(2024, 5, 17, 8, 30, 15, 123456, tzinfo=UTC)

@@ -26,11 +26,11 @@ from tunesmith._errors import (
     MissingExtraError,
     TrialFinishedError,
 )
+from tunesmith.records import FrozenTrial, TrialState
 from tunesmith.space import Categorical, Distribution, Float, Int
 from tunesmith.storages import SQLStorage, _schema, get_storage
 from tunesmith.storages._base import STALE_TRIAL_ERROR
 from tunesmith.storages._sql import _MIGRATIONS_DIR, HEAD, REVISIONS
-from tunesmith.trial import FrozenTrial, TrialState
 
 from .conftest import Backend
 

@@ -30,6 +30,8 @@ from typing import Literal
 import numpy as np
 from scipy.special import erfcx, log_ndtr, ndtr
 
+from .._checks import check_choice, check_float
+
 __all__ = [
     "ACQUISITIONS",
     "AcquisitionFunction",
@@ -176,14 +178,11 @@ def get_acquisition(name: str, *, kappa: float = 2.0) -> AcquisitionFunction:
         >>> round(float(value[0]), 4), float(dmean[0]), round(float(dstd[0]), 4)
         (0.3989, -0.5, 0.3989)
     """
-    if name not in ACQUISITIONS:
-        raise ValueError(
-            f"Unknown acquisition {name!r}; valid acquisitions are {', '.join(ACQUISITIONS)}."
-        )
-    if isinstance(kappa, bool) or not isinstance(kappa, (int, float)) or not 0 <= kappa < math.inf:
-        raise ValueError(f"`kappa` must be a number in [0, inf), but got kappa={kappa!r}.")
+    check_choice(name, "acquisition", ACQUISITIONS)
+    k = check_float(
+        kappa, "kappa", low=0.0, high=math.inf, high_open=True, rule="a number in [0, inf)"
+    )
     if name in ("lcb", "ucb"):
-        k = float(kappa)
 
         def lcb(mean: np.ndarray, std: np.ndarray, best_f: float) -> _Result:
             return lower_confidence_bound(mean, std, k)

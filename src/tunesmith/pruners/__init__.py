@@ -26,13 +26,15 @@ The objective reports a value per step and asks the study's pruner whether to go
 - ``NopPruner``: never.
 
 Pruners keep no state: every decision is a function of the study's stored trials and the
-trial's reports, so all workers on one storage decide alike. NaN and +-inf intermediate values
-count as the worst possible value.
+trial's reports, so all workers on one storage decide alike. A pruner reads the study through a
+``PruningContext`` (its name, directions and trials): a ``Study``, or a
+``tunesmith.storages.StudyView`` that a worker builds from the storage alone. NaN and +-inf
+intermediate values count as the worst possible value.
 """
 
 from __future__ import annotations
 
-from ._base import BasePruner
+from ._base import BasePruner, PruningContext
 from ._hyperband import HyperbandPruner
 from ._nop import NopPruner
 from ._patient import PatientPruner
@@ -47,6 +49,7 @@ __all__ = [
     "NopPruner",
     "PatientPruner",
     "PercentilePruner",
+    "PruningContext",
     "SuccessiveHalvingPruner",
     "ThresholdPruner",
 ]

@@ -1,45 +1,14 @@
-"""Helpers every pruner module shares: option checks, the "loss" view of a value, the
-warm-up / interval rule and the first finished trial."""
+"""Helpers every pruner module shares: the "auto" option check, the "loss" view of a value,
+the warm-up / interval rule and the first finished trial."""
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from ..trial import TrialState
-
-if TYPE_CHECKING:
-    from ..trial import FrozenTrial
-
-
-def _check_int(owner: str, name: str, value: Any, low: int) -> int:
-    """``value`` as an int ``>= low``; ``TypeError`` / ``ValueError`` naming the option if not."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}: `{name}` must be an int >= {low}, but got {name}={value!r}.")
-    if value < low:
-        raise ValueError(f"{owner}: `{name}` must be an int >= {low}, but got {name}={value!r}.")
-    return int(value)
-
-
-def _check_float(
-    owner: str,
-    name: str,
-    value: Any,
-    rule: str,
-    *,
-    low: float = -math.inf,
-    high: float = math.inf,
-) -> float:
-    """``value`` as a float in ``[low, high]`` (never NaN); ``rule`` words the check."""
-    message = f"{owner}: `{name}` must be {rule}, but got {name}={value!r}."
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(message)
-    f = float(value)
-    if not low <= f <= high:  # also NaN
-        raise ValueError(message)
-    return f
+from .._checks import check_int, message
+from ..records import FrozenTrial, TrialState
 
 
 def _sign(direction: str) -> float:
@@ -79,14 +48,12 @@ def _check_int_or_auto(
     owner: str, name: str, value: Any, low: int, rule: str
 ) -> int | Literal["auto"]:
     """``"auto"``, or ``value`` as an int ``>= low``; errors word the rule as ``rule``."""
-    if value == "auto":
-        return "auto"
-    try:
-        return _check_int(owner, name, value, low)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(
-            f"{owner}: `{name}` must be 'auto' or {rule}, but got {name}={value!r}."
-        ) from None
+    words = f"'auto' or {rule}"
+    if isinstance(value, str):  # the right type: "auto", or a wrong value
+        if value == "auto":
+            return "auto"
+        raise ValueError(message(name, words, value, owner))
+    return check_int(value, name, low=low, owner=owner, rule=words)
 
 
 def _first_complete_last_step(trials: Iterable[FrozenTrial]) -> int | None:

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from ._base import BasePruner
-from ._common import _check_int, _check_int_or_auto, _first_complete_last_step, _sign
+from .._checks import check_int
+from ..records import FrozenTrial
+from ._base import BasePruner, PruningContext
+from ._common import _check_int_or_auto, _first_complete_last_step, _sign
 from ._successive_halving import _asha_prunes
-
-if TYPE_CHECKING:
-    from ..study import Study
-    from ..trial import FrozenTrial
 
 __all__ = ["HyperbandPruner"]
 
@@ -69,11 +67,11 @@ class HyperbandPruner(BasePruner):
         reduction_factor: int = 3,
     ) -> None:
         owner = "HyperbandPruner"
-        self._min_resource = _check_int(owner, "min_resource", min_resource, 1)
+        self._min_resource = check_int(min_resource, "min_resource", low=1, owner=owner)
         low = self._min_resource
         rule = f"an int >= min_resource ({low})"
         self._max_resource = _check_int_or_auto(owner, "max_resource", max_resource, low, rule)
-        self._reduction_factor = _check_int(owner, "reduction_factor", reduction_factor, 2)
+        self._reduction_factor = check_int(reduction_factor, "reduction_factor", low=2, owner=owner)
 
     def __repr__(self) -> str:
         return (
@@ -81,34 +79,37 @@ class HyperbandPruner(BasePruner):
             f"max_resource={self._max_resource!r}, reduction_factor={self._reduction_factor})"
         )
 
-    def bracket_of(self, study: Study, number: int) -> int | None:
-        """The bracket (``min_early_stopping_rate``) of trial ``number`` in ``study``, or
-        ``None`` while ``max_resource="auto"`` is not known yet."""
-        max_resource = self._resolve_max_resource(study.get_trials())
+    def bracket_of(self, context: PruningContext, number: int) -> int | None:
+        """The bracket (``min_early_stopping_rate``) of trial ``number`` in ``context`` (a
+        study), or ``None`` while ``max_resource="auto"`` is not known yet."""
+        number = check_int(number, "number", low=0, owner="bracket_of")
+        trials = context.trials if self._max_resource == "auto" else None
+        max_resource = self._resolve_max_resource(trials)
         if max_resource is None:
             return None
-        return _bracket(study.study_name, number, self._budgets(max_resource))
+        return _bracket(context.study_name, number, self._budgets(max_resource))
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, context: PruningContext, trial: FrozenTrial) -> bool:
         if not trial.intermediate_values:
             return False
         trials: Sequence[FrozenTrial] | None = None
         if self._max_resource == "auto":
-            trials = study.get_trials()
+            trials = context.trials
         max_resource = self._resolve_max_resource(trials)
         if max_resource is None:
             return False
         budgets = self._budgets(max_resource)
-        bracket = _bracket(study.study_name, trial.number, budgets)
+        name = context.study_name
+        bracket = _bracket(name, trial.number, budgets)
 
         def same_bracket() -> list[FrozenTrial]:
-            pool = study.get_trials() if trials is None else trials
-            return [t for t in pool if _bracket(study.study_name, t.number, budgets) == bracket]
+            pool = context.trials if trials is None else trials
+            return [t for t in pool if _bracket(name, t.number, budgets) == bracket]
 
         return _asha_prunes(
             trial,
             same_bracket,
-            sign=_sign(study.direction),
+            sign=_sign(context.directions[0]),
             first_rung=self._min_resource * self._reduction_factor**bracket,
             reduction_factor=self._reduction_factor,
             bootstrap_count=0,

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ._base import BasePruner
-
-if TYPE_CHECKING:
-    from ..study import Study
-    from ..trial import FrozenTrial
+from ..records import FrozenTrial
+from ._base import BasePruner, PruningContext
 
 __all__ = ["NopPruner"]
 
@@ -25,7 +20,7 @@ class NopPruner(BasePruner):
         False
     """
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, context: PruningContext, trial: FrozenTrial) -> bool:
         return False
 
     def __repr__(self) -> str:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import TYPE_CHECKING
 
-from ._base import BasePruner
-from ._common import _check_float, _check_int, _loss, _sign
-
-if TYPE_CHECKING:
-    from ..study import Study
-    from ..trial import FrozenTrial
+from .._checks import check_float, check_int
+from ..records import FrozenTrial
+from ._base import BasePruner, PruningContext
+from ._common import _loss, _sign
 
 __all__ = ["PatientPruner"]
 
@@ -25,7 +22,7 @@ class PatientPruner(BasePruner):
     not beat the best earlier one by more than ``min_delta`` (for a study that minimizes:
     ``min(recent) >= min(earlier) - min_delta``). With a report at every step, ``patience=2``
     tolerates two steps without improvement and stalls at the third. A stalled trial is pruned
-    when ``wrapped`` is ``None`` or ``wrapped.prune(study, trial)`` is true; ``wrapped`` is not
+    when ``wrapped`` is ``None`` or ``wrapped.prune(context, trial)`` is true; ``wrapped`` is not
     asked otherwise. NaN and +-inf values count as the worst possible value.
 
     Args:
@@ -56,9 +53,14 @@ class PatientPruner(BasePruner):
                 f"wrapped={wrapped!r}."
             )
         self._wrapped = wrapped
-        self._patience = _check_int(owner, "patience", patience, 0)
-        self._min_delta = _check_float(
-            owner, "min_delta", min_delta, "a finite number >= 0", low=0.0, high=sys.float_info.max
+        self._patience = check_int(patience, "patience", low=0, owner=owner)
+        self._min_delta = check_float(
+            min_delta,
+            "min_delta",
+            low=0.0,
+            high=sys.float_info.max,
+            owner=owner,
+            rule="a finite number >= 0",
         )
 
     def __repr__(self) -> str:
@@ -67,11 +69,11 @@ class PatientPruner(BasePruner):
             f"min_delta={self._min_delta!r})"
         )
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, context: PruningContext, trial: FrozenTrial) -> bool:
         reported = trial.intermediate_values
         if not reported:
             return False
-        sign = _sign(study.direction)
+        sign = _sign(context.directions[0])
         start = max(reported) - self._patience  # first step of the recent window
         earlier = recent = math.inf
         any_earlier = False
@@ -84,4 +86,4 @@ class PatientPruner(BasePruner):
                 recent = min(recent, loss)
         if not any_earlier or recent < earlier - self._min_delta:
             return False
-        return self._wrapped is None or self._wrapped.prune(study, trial)
+        return self._wrapped is None or self._wrapped.prune(context, trial)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
-from ..trial import TrialState
-from ._base import BasePruner
-from ._common import _check_float, _check_int, _decision_step, _loss, _sign
-
-if TYPE_CHECKING:
-    from ..study import Study
-    from ..trial import FrozenTrial
+from .._checks import check_float, check_int
+from ..records import FrozenTrial, TrialState
+from ._base import BasePruner, PruningContext
+from ._common import _decision_step, _loss, _sign
 
 __all__ = ["MedianPruner", "PercentilePruner"]
 
@@ -94,13 +90,13 @@ class PercentilePruner(BasePruner):
         n_min_trials: int = 1,
     ) -> None:
         owner = self._name
-        self._percentile = _check_float(
-            owner, "percentile", percentile, "a number in [0, 100]", low=0.0, high=100.0
+        self._percentile = check_float(
+            percentile, "percentile", low=0.0, high=100.0, owner=owner, rule="a number in [0, 100]"
         )
-        self._n_startup_trials = _check_int(owner, "n_startup_trials", n_startup_trials, 0)
-        self._n_warmup_steps = _check_int(owner, "n_warmup_steps", n_warmup_steps, 0)
-        self._interval_steps = _check_int(owner, "interval_steps", interval_steps, 1)
-        self._n_min_trials = _check_int(owner, "n_min_trials", n_min_trials, 1)
+        self._n_startup_trials = check_int(n_startup_trials, "n_startup_trials", low=0, owner=owner)
+        self._n_warmup_steps = check_int(n_warmup_steps, "n_warmup_steps", low=0, owner=owner)
+        self._interval_steps = check_int(interval_steps, "interval_steps", low=1, owner=owner)
+        self._n_min_trials = check_int(n_min_trials, "n_min_trials", low=1, owner=owner)
 
     def __repr__(self) -> str:
         return f"PercentilePruner(percentile={self._percentile!r}, {self._common_repr()})"
@@ -111,15 +107,15 @@ class PercentilePruner(BasePruner):
             f"interval_steps={self._interval_steps}, n_min_trials={self._n_min_trials}"
         )
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, context: PruningContext, trial: FrozenTrial) -> bool:
         reported = trial.intermediate_values
         step = _decision_step(reported, self._n_warmup_steps, self._interval_steps)
         if step is None:
             return False
-        finished = study.get_trials(_FINISHED)
+        finished = [t for t in context.trials if t.state in _FINISHED]
         if len(finished) < self._n_startup_trials:
             return False
-        sign = _sign(study.direction)
+        sign = _sign(context.directions[0])
         at_step = []
         for t in finished:
             value = t.intermediate_values.get(step)

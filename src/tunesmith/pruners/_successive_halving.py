@@ -9,14 +9,12 @@ trial here cannot be resumed, so "not promoted now" means pruned (as in Optuna).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from ._base import BasePruner
-from ._common import _check_int, _check_int_or_auto, _first_complete_last_step, _loss, _sign
-
-if TYPE_CHECKING:
-    from ..study import Study
-    from ..trial import FrozenTrial
+from .._checks import check_int
+from ..records import FrozenTrial
+from ._base import BasePruner, PruningContext
+from ._common import _check_int_or_auto, _first_complete_last_step, _loss, _sign
 
 __all__ = ["SuccessiveHalvingPruner"]
 
@@ -84,11 +82,11 @@ class SuccessiveHalvingPruner(BasePruner):
         self._min_resource = _check_int_or_auto(
             owner, "min_resource", min_resource, 1, "an int >= 1"
         )
-        self._reduction_factor = _check_int(owner, "reduction_factor", reduction_factor, 2)
-        self._min_early_stopping_rate = _check_int(
-            owner, "min_early_stopping_rate", min_early_stopping_rate, 0
+        self._reduction_factor = check_int(reduction_factor, "reduction_factor", low=2, owner=owner)
+        self._min_early_stopping_rate = check_int(
+            min_early_stopping_rate, "min_early_stopping_rate", low=0, owner=owner
         )
-        self._bootstrap_count = _check_int(owner, "bootstrap_count", bootstrap_count, 0)
+        self._bootstrap_count = check_int(bootstrap_count, "bootstrap_count", low=0, owner=owner)
 
     def __repr__(self) -> str:
         return (
@@ -98,11 +96,11 @@ class SuccessiveHalvingPruner(BasePruner):
             f"bootstrap_count={self._bootstrap_count})"
         )
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, context: PruningContext, trial: FrozenTrial) -> bool:
         if not trial.intermediate_values:
             return False
         if self._min_resource == "auto":
-            trials = study.get_trials()
+            trials = context.trials
             last_step = _first_complete_last_step(trials)
             if last_step is None:
                 return False
@@ -113,11 +111,14 @@ class SuccessiveHalvingPruner(BasePruner):
 
         else:
             min_resource = self._min_resource
-            competitors = study.get_trials
+
+            def competitors() -> Sequence[FrozenTrial]:
+                return context.trials
+
         return _asha_prunes(
             trial,
             competitors,
-            sign=_sign(study.direction),
+            sign=_sign(context.directions[0]),
             first_rung=min_resource * self._reduction_factor**self._min_early_stopping_rate,
             reduction_factor=self._reduction_factor,
             bootstrap_count=self._bootstrap_count,

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._base import BasePruner
-from ._common import _check_float, _check_int, _decision_step
-
-if TYPE_CHECKING:
-    from ..study import Study
-    from ..trial import FrozenTrial
+from .._checks import check_float_or_none, check_int
+from ..records import FrozenTrial
+from ._base import BasePruner, PruningContext
+from ._common import _decision_step
 
 __all__ = ["ThresholdPruner"]
 
@@ -63,8 +61,8 @@ class ThresholdPruner(BasePruner):
             raise ValueError(
                 f"{owner}: `lower <= upper` must hold, but got (lower={lower!r}, upper={upper!r})."
             )
-        self._n_warmup_steps = _check_int(owner, "n_warmup_steps", n_warmup_steps, 0)
-        self._interval_steps = _check_int(owner, "interval_steps", interval_steps, 1)
+        self._n_warmup_steps = check_int(n_warmup_steps, "n_warmup_steps", low=0, owner=owner)
+        self._interval_steps = check_int(interval_steps, "interval_steps", low=1, owner=owner)
 
     def __repr__(self) -> str:
         return (
@@ -72,7 +70,7 @@ class ThresholdPruner(BasePruner):
             f"n_warmup_steps={self._n_warmup_steps}, interval_steps={self._interval_steps})"
         )
 
-    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+    def prune(self, context: PruningContext, trial: FrozenTrial) -> bool:
         reported = trial.intermediate_values
         step = _decision_step(reported, self._n_warmup_steps, self._interval_steps)
         if step is None:
@@ -86,6 +84,4 @@ class ThresholdPruner(BasePruner):
 
 
 def _bound(owner: str, name: str, value: Any) -> float | None:
-    if value is None:
-        return None
-    return _check_float(owner, name, value, "a number (not NaN) or None")
+    return check_float_or_none(value, name, owner=owner, rule="a number (not NaN) or None")

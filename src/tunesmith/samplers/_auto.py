@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..space import Distribution, Space, UnionSpace
-from ..trial import TrialState
+from .._checks import check_seed
+from ..distributions import Distribution
+from ..records import TrialState
+from ..space import Space, UnionSpace
 from ._base import BaseSampler, History
 from ._gp import GPSampler
-from ._random import _check_seed
 from ._tpe import TPESampler
 
 #: Finished trials after which the GP's cost per trial (about 20 ms at 1,000 trials in 6
@@ -41,7 +42,7 @@ class AutoSampler(BaseSampler):
     """
 
     def __init__(self, *, seed: int | None = None) -> None:
-        self.seed = _check_seed(seed)
+        self.seed = check_seed(seed, owner="AutoSampler")
         self._gp = GPSampler(seed=self.seed)
         self._tpe = TPESampler(seed=self.seed)
 

@@ -11,8 +11,9 @@ from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
 
-from ..space import Distribution, Space, UnionSpace
-from ..trial import FrozenTrial, TrialState
+from ..distributions import Distribution
+from ..records import FrozenTrial, TrialState
+from ..space import Space, UnionSpace
 
 __all__ = ["BaseSampler", "History", "ObservationCache"]
 

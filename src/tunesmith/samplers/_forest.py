@@ -9,16 +9,17 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_bool, check_int, check_seed
+from ..distributions import Categorical, Distribution, Fixed, Float, Int, Scipy
 from ..models.forest import (
     RandomForestSurrogate,
     local_search,
     log_scale,
     require_sklearn,
 )
-from ..space import Categorical, Distribution, Fixed, Float, Int, Scipy, Space, UnionSpace
+from ..space import Space, UnionSpace
 from ._base import BaseSampler, History, ObservationCache, trial_rng
 from ._qmc import QMCSampler
-from ._random import _check_seed
 
 _MAX_BINS = 1024  # discrete parameters with more values are searched as continuous ones
 _STEP_BINS = 16  # ordinal parameters with more values take Gaussian steps, not +-1 steps
@@ -169,12 +170,9 @@ def _centres(dist: Distribution) -> np.ndarray | None:
     """Sorted unit coordinates of the values of a discrete domain of at most ``_MAX_BINS``
     values; ``None`` for a continuous domain (or a larger one, searched as continuous)."""
     values: Sequence[Any] | range | None = None
-    if isinstance(dist, Int):
-        size = (dist.high - dist.low) // dist.step + 1
-        values = dist.grid() if size <= _MAX_BINS else None
-    elif isinstance(dist, Float):
-        size = 1 if dist.step is None else round((dist.high - dist.low) / dist.step) + 1
-        values = dist.grid() if size <= _MAX_BINS else None  # None if continuous
+    if isinstance(dist, (Int, Float)):
+        size = dist.n_values()  # None if continuous
+        values = dist.grid() if size is not None and size <= _MAX_BINS else None
     elif isinstance(dist, (Categorical, Fixed)):
         values = dist.grid()
     elif isinstance(dist, Scipy):  # a discrete one yields ints; its far tails are clipped
@@ -236,18 +234,6 @@ class _Observed:
     Y: np.ndarray
     C: np.ndarray
     feasible: np.ndarray
-
-
-def _check_int(name: str, value: Any, low: int, high: int) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, np.integer))
-        or not (low <= value <= high)
-    ):
-        raise ValueError(
-            f"ForestSampler: `{name}` must be an int in [{low}, {high}], but got {name}={value!r}."
-        )
-    return int(value)
 
 
 class ForestSampler(BaseSampler):
@@ -314,12 +300,13 @@ class ForestSampler(BaseSampler):
         n_trees: int = 10,
         log_y: bool = True,
     ) -> None:
-        self.seed = _check_seed(seed)
-        self.n_startup_trials = _check_int("n_startup_trials", n_startup_trials, 1, 10**9)
-        self.n_trees = _check_int("n_trees", n_trees, 1, 1000)
-        if not isinstance(log_y, bool):
-            raise TypeError(f"ForestSampler: `log_y` must be a bool, but got log_y={log_y!r}.")
-        self.log_y = log_y
+        owner = "ForestSampler"
+        self.seed = check_seed(seed, owner=owner)
+        self.n_startup_trials = check_int(
+            n_startup_trials, "n_startup_trials", low=1, high=10**9, owner=owner
+        )
+        self.n_trees = check_int(n_trees, "n_trees", low=1, high=1000, owner=owner)
+        self.log_y = check_bool(log_y, "log_y", owner=owner)
         require_sklearn()
         self._startup = QMCSampler(seed=self.seed)
         self._geometries: dict[Space | UnionSpace, _Geometry] = {}

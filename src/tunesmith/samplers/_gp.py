@@ -11,24 +11,28 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .._checks import check_bool, check_choice, check_float, check_int, check_seed
+from ..distributions import Categorical, Distribution
 from ..models.acq_optimize import AcquisitionObjective, optimize_acquisition
 from ..models.acquisition import (
+    ACQUISITIONS,
     AcquisitionFunction,
     chain_to_x,
     get_acquisition,
     log_probability_of_improvement,
 )
-from ..models.gp import GaussianProcess, GPParams, Warping, fit_gp, standardisation, warp_outputs
-from ..space import Categorical, Distribution, Space, UnionSpace
+from ..models.gp import GaussianProcess, GPParams, fit_gp
+from ..models.output_warping import Warping, standardisation, warp_outputs
+from ..space import Space, UnionSpace
 from ._base import BaseSampler, History, ObservationCache
 from ._qmc import QMCSampler
-from ._random import _check_seed
 
 __all__ = ["GPSampler"]
 
@@ -368,34 +372,22 @@ class GPSampler(BaseSampler):
         warping: Warping = "power",
         input_warping: bool = False,
     ) -> None:
-        if (
-            isinstance(n_startup_trials, bool)
-            or not isinstance(n_startup_trials, int)
-            or n_startup_trials < 1
-        ):
-            raise ValueError(
-                "GPSampler: `n_startup_trials` must be an int >= 1, but got "
-                f"n_startup_trials={n_startup_trials!r}."
-            )
-        try:
-            self._acquisition = get_acquisition(acquisition, kappa=kappa)
-        except ValueError as exc:
-            raise ValueError(f"GPSampler: {exc}") from None
-        if warping not in _WARPINGS:
-            raise ValueError(
-                f"GPSampler: `warping` must be one of {_WARPINGS}, but got warping={warping!r}."
-            )
-        if not isinstance(input_warping, bool):
-            raise ValueError(
-                "GPSampler: `input_warping` must be a bool, but got "
-                f"input_warping={input_warping!r}."
-            )
-        self.seed = _check_seed(seed)
-        self.acquisition = acquisition
-        self.n_startup_trials = n_startup_trials
-        self.kappa = float(kappa)
-        self.warping: Warping = warping
-        self.input_warping = input_warping
+        owner = "GPSampler"
+        self.n_startup_trials = check_int(n_startup_trials, "n_startup_trials", low=1, owner=owner)
+        self.acquisition = check_choice(acquisition, "acquisition", ACQUISITIONS, owner=owner)
+        self.kappa = check_float(
+            kappa,
+            "kappa",
+            low=0.0,
+            high=math.inf,
+            high_open=True,
+            owner=owner,
+            rule="a number in [0, inf)",
+        )
+        self._acquisition = get_acquisition(self.acquisition, kappa=self.kappa)
+        self.warping: Warping = check_choice(warping, "warping", _WARPINGS, owner=owner)  # type: ignore[assignment]
+        self.input_warping = check_bool(input_warping, "input_warping", owner=owner)
+        self.seed = check_seed(seed, owner=owner)
         self._startup = QMCSampler(seed=self.seed)
         self._fits: dict[Space | UnionSpace, _Fit] = {}
         self._layouts: dict[Space | UnionSpace, _Layout] = {}

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from .._errors import SearchSpaceExhausted
+from ..records import FrozenTrial, TrialState
 from ..space import Space, UnionSpace, as_space
-from ..trial import FrozenTrial, TrialState
 from ._base import BaseSampler, History
 
 

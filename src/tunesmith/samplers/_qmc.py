@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._checks import check_choice, check_seed
 from ..space import Space, UnionSpace
 from ._base import BaseSampler, History
-from ._random import _check_seed
 
 _KINDS = ("sobol", "halton")
 
@@ -39,10 +39,8 @@ class QMCSampler(BaseSampler):
     def __init__(
         self, *, seed: int | None = None, kind: Literal["sobol", "halton"] = "sobol"
     ) -> None:
-        if kind not in _KINDS:
-            raise ValueError(f"QMCSampler: `kind` must be one of {_KINDS}, but got kind={kind!r}.")
-        self.seed = _check_seed(seed)
-        self.kind = kind
+        self.kind = check_choice(kind, "kind", _KINDS, owner="QMCSampler")
+        self.seed = check_seed(seed, owner="QMCSampler")
         self._engines: dict[int, Any] = {}
 
     def __repr__(self) -> str:

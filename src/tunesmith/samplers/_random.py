@@ -5,18 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
+from .._checks import check_seed
 from ..space import Space, UnionSpace
 from ._base import BaseSampler, History, trial_rng
-
-
-def _check_seed(seed: Any) -> int:
-    if seed is None:
-        return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"`seed` must be None or an int >= 0, but got seed={seed!r}.")
-    return int(seed)
 
 
 class RandomSampler(BaseSampler):
@@ -40,7 +31,7 @@ class RandomSampler(BaseSampler):
     uses_pending = False  # proposals ignore running trials
 
     def __init__(self, *, seed: int | None = None) -> None:
-        self.seed = _check_seed(seed)
+        self.seed = check_seed(seed, owner="RandomSampler")
 
     def __repr__(self) -> str:
         return f"RandomSampler(seed={self.seed})"

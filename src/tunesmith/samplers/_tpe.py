@@ -17,6 +17,8 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
+from .._checks import check_bool, check_choice, check_float, check_int, check_seed, is_real
+from ..distributions import Categorical, Distribution, Float, Int
 from ..models.parzen import (
     BANDWIDTH_RULES,
     CATEGORICAL_KERNELS,
@@ -25,10 +27,9 @@ from ..models.parzen import (
     Dim,
     ParzenEstimator,
 )
-from ..space import Categorical, Distribution, Float, Int, Space, UnionSpace
-from ..trial import FrozenTrial, TrialState
+from ..records import FrozenTrial, TrialState
+from ..space import Space, UnionSpace
 from ._base import BaseSampler, History, trial_rng
-from ._random import _check_seed
 
 __all__ = ["TPESampler"]
 
@@ -129,24 +130,38 @@ class TPESampler(BaseSampler):
         categorical_kernel: CategoricalKernel = "optuna",
         multivariate: bool = True,
     ) -> None:
-        self.seed = _check_seed(seed)
-        self.n_startup_trials = _check_int("n_startup_trials", n_startup_trials, 1)
-        self.n_candidates = _check_int("n_candidates", n_candidates, 1)
+        owner = "TPESampler"
+        self.seed = check_seed(seed, owner=owner)
+        self.n_startup_trials = check_int(n_startup_trials, "n_startup_trials", low=1, owner=owner)
+        self.n_candidates = check_int(n_candidates, "n_candidates", low=1, owner=owner)
         self._gamma = _gamma_function(gamma)
-        self.gamma = gamma
-        _check_choice("weights", weights, _WEIGHTS)
-        _check_choice("bandwidth", bandwidth, BANDWIDTH_RULES)
-        _check_choice("categorical_kernel", categorical_kernel, CATEGORICAL_KERNELS)
+        self.gamma = float(gamma) if is_real(gamma) else gamma  # type: ignore[arg-type]
+        check_choice(weights, "weights", _WEIGHTS, owner=owner)
+        check_choice(bandwidth, "bandwidth", BANDWIDTH_RULES, owner=owner)
+        check_choice(categorical_kernel, "categorical_kernel", CATEGORICAL_KERNELS, owner=owner)
         self.weights = weights
         self.bandwidth = bandwidth
         self.categorical_kernel = categorical_kernel
-        self.min_bandwidth = _check_float("min_bandwidth", min_bandwidth, "0 < x <= 1")
-        self.prior_weight = _check_float("prior_weight", prior_weight, "x > 0")
-        if not isinstance(multivariate, bool):
-            raise TypeError(
-                f"TPESampler: `multivariate` must be a bool, but got multivariate={multivariate!r}."
-            )
-        self.multivariate = multivariate
+        self.min_bandwidth = check_float(
+            min_bandwidth,
+            "min_bandwidth",
+            low=0.0,
+            high=1.0,
+            low_open=True,
+            owner=owner,
+            rule="a number with 0 < min_bandwidth <= 1",
+        )
+        self.prior_weight = check_float(
+            prior_weight,
+            "prior_weight",
+            low=0.0,
+            high=math.inf,
+            low_open=True,
+            high_open=True,
+            owner=owner,
+            rule="a number with prior_weight > 0",
+        )
+        self.multivariate = check_bool(multivariate, "multivariate", owner=owner)
         self._memo: _Observations | None = None
         self._dims: dict[Space | UnionSpace, list[Dim]] = {}
 
@@ -591,7 +606,7 @@ def _dim(dist: Distribution) -> Dim:
     if isinstance(dist, Categorical):
         return Dim(n_choices=len(dist.choices))
     if isinstance(dist, Int):
-        n = (dist.high - dist.low) // dist.step + 1
+        n = dist.n_values()
         if n > _MAX_BINS:
             return Dim()
         if dist.log:  # integer k owns [log k, log(k + 1)) of [log low, log(high + 1))
@@ -599,10 +614,9 @@ def _dim(dist: Distribution) -> Dim:
             return Dim(edges=(logs - logs[0]) / (logs[-1] - logs[0]))
         return Dim(edges=np.linspace(0.0, 1.0, n + 1))
     if isinstance(dist, Float) and dist.step is not None:
-        g = dist.grid()
-        assert g is not None
-        if len(g) <= _MAX_BINS:
-            return Dim(edges=np.linspace(0.0, 1.0, len(g) + 1))
+        size = dist.n_values()
+        if size is not None and size <= _MAX_BINS:
+            return Dim(edges=np.linspace(0.0, 1.0, size + 1))
     return Dim()
 
 
@@ -656,41 +670,16 @@ def _active_point(
     return np.where(np.isnan(space.encode(params)), np.nan, u)
 
 
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"TPESampler: `{name}` must be an int >= {low}, but got {name}={value!r}.")
-    return int(value)
-
-
-def _check_float(name: str, value: Any, rule: str) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    x = float(value) if ok else math.nan
-    ok = ok and (0.0 < x <= 1.0 if rule == "0 < x <= 1" else 0.0 < x < math.inf)
-    if not ok:
-        raise ValueError(
-            f"TPESampler: `{name}` must be a number with {rule.replace('x', name)}, but got "
-            f"{name}={value!r}."
-        )
-    return x
-
-
 def _gamma_function(gamma: Any) -> Callable[[int], int]:
     if gamma == "linear":
         return _LinearGamma(0.1)
     if gamma == "sqrt":
         return _gamma_sqrt
-    if isinstance(gamma, (float, int)) and not isinstance(gamma, bool) and 0 < gamma <= 1:
+    if is_real(gamma) and 0 < gamma <= 1:
         return _LinearGamma(float(gamma))
     if callable(gamma):
         return gamma  # type: ignore[no-any-return]
-    raise ValueError(
+    raise (ValueError if is_real(gamma) or isinstance(gamma, str) else TypeError)(
         "TPESampler: `gamma` must be a fraction 0 < gamma <= 1, 'linear', 'sqrt' or a function "
         f"of n, but got gamma={gamma!r}."
     )
-
-
-def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(
-            f"TPESampler: `{name}` must be one of {choices}, but got {name}={value!r}."
-        )

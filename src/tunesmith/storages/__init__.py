@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._base import BaseStorage, StudyInfo, StudySummary
 from ._memory import InMemoryStorage
+from ._view import StudyView
 
 if TYPE_CHECKING:
     from ._sql import SQLStorage
@@ -16,6 +17,7 @@ __all__ = [
     "SQLStorage",
     "StudyInfo",
     "StudySummary",
+    "StudyView",
     "get_storage",
 ]
 

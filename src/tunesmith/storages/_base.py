@@ -25,12 +25,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from ..space import Distribution
-from ..trial import FrozenTrial, TrialState
-
-Direction = Literal["minimize", "maximize"]
+from ..distributions import Distribution
+from ..records import Direction, FrozenTrial, TrialState
 
 STALE_TRIAL_ERROR = "heartbeat lost: the worker running this trial stopped (killed or crashed)"
 

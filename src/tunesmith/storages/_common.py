@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from .._errors import TrialFinishedError
-from ..space import Distribution, distribution_from_dict
-from ..trial import FrozenTrial, TrialState
+from ..distributions import Distribution, distribution_from_dict
+from ..records import FrozenTrial, TrialState
 
 
 def check_updatable(trial: FrozenTrial) -> None:

@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .._errors import ClaimConflictError, DuplicatedStudyError, StudyNotFoundError
-from ..space import Distribution
-from ..trial import FrozenTrial, TrialState
-from ._base import BaseStorage, Direction, StudyInfo, StudySummary
+from ..distributions import Distribution
+from ..records import Direction, FrozenTrial, TrialState
+from ._base import BaseStorage, StudyInfo, StudySummary
 from ._common import check_updatable, finished_update
 
 

@@ -33,16 +33,17 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from .._checks import check_float_or_none
 from .._errors import (
     ClaimConflictError,
     DuplicatedStudyError,
     MissingExtraError,
     StudyNotFoundError,
 )
-from ..space import Distribution
-from ..trial import FrozenTrial, TrialState
+from ..distributions import Distribution
+from ..records import Direction, FrozenTrial, TrialState
 from . import _schema
-from ._base import STALE_TRIAL_ERROR, BaseStorage, Direction, StudyInfo, StudySummary
+from ._base import STALE_TRIAL_ERROR, BaseStorage, StudyInfo, StudySummary
 from ._common import (
     check_updatable,
     distributions_from_json,
@@ -235,7 +236,7 @@ class SQLStorage(BaseStorage):
         grace_period: float | None = 120.0,
         engine_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        _check_timing(heartbeat_interval, grace_period)
+        heartbeat_interval, grace_period = _check_timing(heartbeat_interval, grace_period)
         parsed = _parse_url(url)
         self.heartbeat_interval = heartbeat_interval
         self.grace_period = grace_period
@@ -625,19 +626,21 @@ def _read_revision(conn: sa.Connection) -> str | None:
     return None if value is None else str(value)
 
 
-def _check_timing(heartbeat_interval: float | None, grace_period: float | None) -> None:
-    for arg, v in (("heartbeat_interval", heartbeat_interval), ("grace_period", grace_period)):
-        if v is not None and not v > 0:
-            raise ValueError(f"`{arg}` must be None or a number > 0, but got {arg}={v!r}.")
-    if (
-        heartbeat_interval is not None
-        and grace_period is not None
-        and grace_period <= heartbeat_interval
-    ):
+def _check_timing(
+    heartbeat_interval: float | None, grace_period: float | None
+) -> tuple[float | None, float | None]:
+    """Both options as floats (or None); the grace period must exceed the interval."""
+    rule = "None or a number > 0"
+    interval = check_float_or_none(
+        heartbeat_interval, "heartbeat_interval", low=0.0, low_open=True, rule=rule
+    )
+    grace = check_float_or_none(grace_period, "grace_period", low=0.0, low_open=True, rule=rule)
+    if interval is not None and grace is not None and grace <= interval:
         raise ValueError(
             "`grace_period` must exceed `heartbeat_interval` (or live trials would be failed), "
             f"but got (heartbeat_interval={heartbeat_interval!r}, grace_period={grace_period!r})."
         )
+    return interval, grace
 
 
 def _parse_url(url: Any) -> sa.URL:
