@@ -10,6 +10,7 @@ its trials die with the process.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -26,17 +27,26 @@ class Heartbeat:
 
     Call order: ``start(numbers)`` when trials are asked, ``stop(number)`` when one is finished
     (here or, as a sync shows, elsewhere), ``reap()`` before proposing new trials. The thread
-    runs while there are trials to beat for and ends by itself after the last one; after a fork
-    the child starts its own on its next ``start``.
+    runs while there are trials to beat for and ends by itself after the last one; a forked child
+    (``optimize(n_jobs=k)``) takes a fresh lock and starts its own thread on its next ``start``.
     """
 
     def __init__(self, storage: BaseStorage, study_id: int) -> None:
         self._storage = storage
         self._study_id = study_id
         self._lock = threading.Lock()
+        self._pid = os.getpid()
         self._running: set[int] = set()
         self._thread: threading.Thread | None = None
         self._last_reap = 0.0
+
+    def _after_fork(self) -> None:
+        """In a forked child: a lock of its own (the parent's thread may have held the copied
+        one at the fork), and no thread yet."""
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._lock = threading.Lock()
+            self._thread = None
 
     @property
     def enabled(self) -> bool:
@@ -51,10 +61,11 @@ class Heartbeat:
         """
         if not self.enabled:
             return
+        self._after_fork()
         with self._lock:
             self._running.update(numbers)
             thread = self._thread
-            if thread is not None and thread.is_alive():  # after a fork, the parent's is not
+            if thread is not None and thread.is_alive():
                 return
             thread = threading.Thread(target=self._beat, name="tunesmith-heartbeat", daemon=True)
             self._thread = thread
@@ -62,6 +73,7 @@ class Heartbeat:
 
     def stop(self, number: int) -> None:
         """No more beats for trial ``number`` (it is finished)."""
+        self._after_fork()
         with self._lock:
             self._running.discard(number)
 
