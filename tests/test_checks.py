@@ -274,3 +274,12 @@ def test_check_choice_and_bool() -> None:
 def test_check_seed_draws_one_for_none() -> None:
     a, b = _checks.check_seed(None), _checks.check_seed(None)
     assert isinstance(a, int) and a >= 0 and a != b
+
+
+def test_check_int_or_auto() -> None:
+    assert _checks.check_int_or_auto("auto", "r", low=1) == "auto"
+    assert _checks.check_int_or_auto(np.int64(3), "r", low=1) == 3
+    with pytest.raises(ValueError, match=r"`r` must be 'auto' or an int >= 1, but got r='Auto'\."):
+        _checks.check_int_or_auto("Auto", "r", low=1)
+    with pytest.raises(TypeError, match=r"but got r=2\.0"):
+        _checks.check_int_or_auto(2.0, "r", low=1)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -40,6 +40,7 @@ __all__ = [
     "check_float",
     "check_float_or_none",
     "check_int",
+    "check_int_or_auto",
     "check_int_or_none",
     "check_seed",
     "int_rule",
@@ -106,6 +107,18 @@ def check_int_or_none(
     if value is None:
         return None
     return check_int(value, name, low=low, high=high, owner=owner, rule=_or_none(low, high))
+
+
+def check_int_or_auto(
+    value: Any, name: str, *, low: int, owner: str | None = None, rule: str | None = None
+) -> int | Literal["auto"]:
+    """``"auto"``, or ``value`` as an ``int >= low``; another string is a wrong value."""
+    words = f"'auto' or {rule or int_rule(low)}"
+    if isinstance(value, str):
+        if value == "auto":
+            return "auto"
+        raise ValueError(message(name, words, value, owner))
+    return check_int(value, name, low=low, owner=owner, rule=words)
 
 
 def _or_none(low: int | None, high: int | None) -> str:

@@ -1,13 +1,11 @@
-"""Helpers every pruner module shares: the "auto" option check, the "loss" view of a value,
-the warm-up / interval rule and the first finished trial."""
+"""Helpers every pruner module shares: the "loss" view of a value, the warm-up / interval rule
+and the first finished trial."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable
-from typing import Any, Literal
 
-from .._checks import check_int, message
 from ..records import FrozenTrial, TrialState
 
 
@@ -42,18 +40,6 @@ def _decision_step(reported: Collection[int], n_warmup_steps: int, interval: int
         return step
     decides = (step - n_warmup_steps) // interval > (previous - n_warmup_steps) // interval
     return step if decides else None
-
-
-def _check_int_or_auto(
-    owner: str, name: str, value: Any, low: int, rule: str
-) -> int | Literal["auto"]:
-    """``"auto"``, or ``value`` as an int ``>= low``; errors word the rule as ``rule``."""
-    words = f"'auto' or {rule}"
-    if isinstance(value, str):  # the right type: "auto", or a wrong value
-        if value == "auto":
-            return "auto"
-        raise ValueError(message(name, words, value, owner))
-    return check_int(value, name, low=low, owner=owner, rule=words)
 
 
 def _first_complete_last_step(trials: Iterable[FrozenTrial]) -> int | None:

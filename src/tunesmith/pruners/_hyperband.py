@@ -11,10 +11,10 @@ import zlib
 from collections.abc import Sequence
 from typing import Literal
 
-from .._checks import check_int
+from .._checks import check_int, check_int_or_auto
 from ..records import FrozenTrial
 from ._base import BasePruner, PruningContext
-from ._common import _check_int_or_auto, _first_complete_last_step, _sign
+from ._common import _first_complete_last_step, _sign
 from ._successive_halving import _asha_prunes
 
 __all__ = ["HyperbandPruner"]
@@ -70,7 +70,9 @@ class HyperbandPruner(BasePruner):
         self._min_resource = check_int(min_resource, "min_resource", low=1, owner=owner)
         low = self._min_resource
         rule = f"an int >= min_resource ({low})"
-        self._max_resource = _check_int_or_auto(owner, "max_resource", max_resource, low, rule)
+        self._max_resource = check_int_or_auto(
+            max_resource, "max_resource", low=low, owner=owner, rule=rule
+        )
         self._reduction_factor = check_int(reduction_factor, "reduction_factor", low=2, owner=owner)
 
     def __repr__(self) -> str:

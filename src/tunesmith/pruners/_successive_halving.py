@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
-from .._checks import check_int
+from .._checks import check_int, check_int_or_auto
 from ..records import FrozenTrial
 from ._base import BasePruner, PruningContext
-from ._common import _check_int_or_auto, _first_complete_last_step, _loss, _sign
+from ._common import _first_complete_last_step, _loss, _sign
 
 __all__ = ["SuccessiveHalvingPruner"]
 
@@ -79,9 +79,7 @@ class SuccessiveHalvingPruner(BasePruner):
         bootstrap_count: int = 0,
     ) -> None:
         owner = "SuccessiveHalvingPruner"
-        self._min_resource = _check_int_or_auto(
-            owner, "min_resource", min_resource, 1, "an int >= 1"
-        )
+        self._min_resource = check_int_or_auto(min_resource, "min_resource", low=1, owner=owner)
         self._reduction_factor = check_int(reduction_factor, "reduction_factor", low=2, owner=owner)
         self._min_early_stopping_rate = check_int(
             min_early_stopping_rate, "min_early_stopping_rate", low=0, owner=owner

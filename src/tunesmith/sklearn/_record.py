@@ -30,23 +30,23 @@ def fingerprint(parts: tuple[Any, ...]) -> str | None:
 
 
 def fold_record(
-    print_: str | None, n_epochs: int | None, outs: Sequence[Mapping[str, Any] | None]
+    key: str | None, n_epochs: int | None, outs: Sequence[Mapping[str, Any] | None]
 ) -> dict[str, Any]:
     """The JSON record of one trial: its fingerprint, epochs and fold results."""
     return {
-        "fingerprint": print_,
+        "fingerprint": key,
         "n_epochs": n_epochs,
         "folds": [None if out is None else _out_to_json(out) for out in outs],
     }
 
 
 def read_record(
-    user_attrs: Mapping[str, Any], print_: str
+    user_attrs: Mapping[str, Any], key: str
 ) -> tuple[list[dict[str, Any] | None], int | None] | None:
-    """The fold results and epochs of a trial whose record has fingerprint ``print_``, else
+    """The fold results and epochs of a trial whose record has fingerprint ``key``, else
     ``None``."""
     record = user_attrs.get(RECORD_KEY)
-    if not isinstance(record, Mapping) or record.get("fingerprint") != print_:
+    if not isinstance(record, Mapping) or record.get("fingerprint") != key:
         return None
     outs = [None if f is None else _out_from_json(f) for f in record["folds"]]
     return outs, record["n_epochs"]
