@@ -1013,3 +1013,11 @@ def test_a_changing_constraint_count_is_refused_naming_both_counts() -> None:
     failed = study.trials[-1]
     assert failed.state is ts.TrialState.FAIL
     assert "reports 3 constraint value" in (failed.error or "")
+
+
+def test_tell_by_a_numpy_trial_number() -> None:
+    study = ts.create_study()
+    number = study.ask().number
+    assert study.tell(np.int64(number), 2.0).value == 2.0
+    with pytest.raises(TypeError, match="`trial` must be a Trial or its number"):
+        study.tell(True, 1.0)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
+from ._checks import is_real
 from ._errors import MissingExtraError, TunesmithError
 from ._table import MISSING as _MISSING
 from ._table import seconds as _seconds
@@ -557,7 +558,7 @@ def _write_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return is_real(value)
 
 
 _CELL_WIDTH = 60

@@ -347,10 +347,7 @@ class Int(Distribution):
 
     def contains(self, value: Any) -> bool:
         return bool(
-            isinstance(value, (int, np.integer))
-            and not isinstance(value, (bool, np.bool_))
-            and self.low <= value <= self.high
-            and (value - self.low) % self.step == 0
+            is_int(value) and self.low <= value <= self.high and (value - self.low) % self.step == 0
         )
 
     def grid(self) -> list[Any] | None:

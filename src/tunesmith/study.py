@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import numpy as np
 
 from . import _optimize
-from ._checks import check_int_or_none
+from ._checks import check_int_or_none, is_int
 from ._errors import (
     ClaimConflictError,
     DuplicatedStudyError,
@@ -555,8 +555,8 @@ class Study:
             if live.study is not self:
                 raise ValueError(f"Trial {live.number} belongs to another study.")
             number = live.number
-        elif isinstance(trial, int) and not isinstance(trial, bool):
-            number = trial
+        elif not isinstance(trial, Trial) and is_int(trial):  # numpy integers too
+            number = int(trial)
         else:
             raise TypeError(f"tell: `trial` must be a Trial or its number, but got {trial!r}.")
         fields: dict[str, Any] = live._final_fields(state) if live is not None else {}

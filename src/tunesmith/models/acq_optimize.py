@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import scipy.optimize
 
+from .._checks import is_int
+
 __all__ = ["AcquisitionObjective", "optimize_acquisition"]
 
 #: ``fun(U, grad) -> (values, gradient or None)`` for ``m x d`` points ``U``.
@@ -51,7 +53,7 @@ def _as_grids(grids: Sequence[Any] | None, d: int) -> list[np.ndarray | None]:
     for j, g in enumerate(grids):
         if g is None:
             out.append(None)
-        elif isinstance(g, (int, np.integer)) and not isinstance(g, bool):
+        elif is_int(g):
             if g < 1:
                 raise ValueError(f"`grids[{j}]` must be >= 1 bins, but got {g}.")
             out.append((np.arange(int(g)) + 0.5) / int(g))
