@@ -58,11 +58,17 @@ def message(name: str, rule: str, value: Any, owner: str | None = None) -> str:
 
 def is_int(value: Any) -> bool:
     """An integral number that is not a bool (``numpy`` integers included)."""
+    kind = type(value)
+    if kind is int:  # the common case, without the slow ABC check (this is on the hot path)
+        return True
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def is_real(value: Any) -> bool:
     """A real number that is not a bool (``numpy`` scalars and ints included)."""
+    kind = type(value)
+    if kind is float or kind is int:  # the common cases, without the slow ABC check
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
@@ -179,7 +185,9 @@ def check_float_or_none(
 
 def check_bool(value: Any, name: str, *, owner: str | None = None) -> bool:
     """``value`` as a ``bool`` (``numpy.bool_`` included); ``TypeError`` for anything else."""
-    if not isinstance(value, (bool, np.bool_)):
+    if value is True or value is False:
+        return value
+    if not isinstance(value, np.bool_):
         raise TypeError(message(name, "a bool", value, owner))
     return bool(value)
 

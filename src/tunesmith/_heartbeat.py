@@ -34,6 +34,8 @@ class Heartbeat:
     def __init__(self, storage: BaseStorage, study_id: int) -> None:
         self._storage = storage
         self._study_id = study_id
+        #: Whether the storage wants heartbeats (it outlives the process).
+        self.enabled = storage.heartbeat_interval is not None
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._running: set[int] = set()
@@ -47,11 +49,6 @@ class Heartbeat:
             self._pid = os.getpid()
             self._lock = threading.Lock()
             self._thread = None
-
-    @property
-    def enabled(self) -> bool:
-        """Whether the storage wants heartbeats (it outlives the process)."""
-        return self._storage.heartbeat_interval is not None
 
     def start(self, numbers: Iterable[int]) -> None:
         """Beat for ``numbers`` from now on, from a daemon thread.
@@ -73,6 +70,8 @@ class Heartbeat:
 
     def stop(self, number: int) -> None:
         """No more beats for trial ``number`` (it is finished)."""
+        if number not in self._running:  # most calls: no lock for a trial not beaten for
+            return
         self._after_fork()
         with self._lock:
             self._running.discard(number)

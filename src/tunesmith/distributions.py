@@ -112,7 +112,7 @@ def _range_dict(kind: str, low: Any, high: Any, log: bool, step: Any) -> dict[st
 
 def _check_bounds(low: Any, high: Any, kind: str) -> None:
     for arg, v in (("low", low), ("high", high)):
-        if not is_real(v):
+        if type(v) is not float and not is_real(v):  # a float needs no ABC check
             raise TypeError(message(arg, "a finite number", v, kind))
         if not math.isfinite(v):
             raise ValueError(message(arg, "a finite number", v, kind))
@@ -302,6 +302,8 @@ class Int(Distribution):
             ("step", self.step),
         )
         for arg, v in given:
+            if type(v) is int:  # the usual case, checked first: suggest_int builds one per call
+                continue
             # An integral float (2.0) is an integer too; 2.5 is the wrong value, "2" the wrong type.
             if not is_real(v):
                 raise TypeError(message(arg, "an integer", v, "Int"))

@@ -89,6 +89,8 @@ class Study:
         pruner: BasePruner | None = None,
     ) -> None:
         self._view = StudyView(storage, study_name)  # the cache of the trials, synced
+        #: The cached trials in number order, as of the last sync (read under ``_lock``).
+        self._trials = self._view.cached
         self._storage = storage
         self._id = self._view.study_id
         self.study_name = self._view.study_name
@@ -162,11 +164,6 @@ class Study:
             )
         ):
             self._best = t
-
-    @property
-    def _trials(self) -> Sequence[FrozenTrial]:
-        """The cached trials in number order, as of the last sync (read under ``_lock``)."""
-        return self._view.cached
 
     def _is_better(self, a: float, b: float) -> bool:
         return a < b if self.directions[0] == "minimize" else a > b
@@ -295,7 +292,7 @@ class Study:
         heartbeat = self._heartbeat.enabled
         with self._lock:
             self._sync()
-            if self._heartbeat.reap():
+            if heartbeat and self._heartbeat.reap():
                 self._sync()
             out: list[Trial] = []
             while self._waiting and len(out) < count:
@@ -324,7 +321,8 @@ class Study:
                     out.extend(self._start_new(numbers, target, history, now, space is not None))
             if not out:
                 raise SearchSpaceExhausted("The sampler has no configuration left to try.")
-            self._heartbeat.start(t.number for t in out)
+            if heartbeat:
+                self._heartbeat.start([t.number for t in out])
             return out
 
     def _start_new(
@@ -463,12 +461,13 @@ class Study:
     # -- the live trial's calls (see ``Trial``) --------------------------------------------------
     def _check_domain(self, name: str, dist: Distribution) -> None:
         """Refuse a domain other than the one earlier trials drew ``name`` from; learn a new one."""
-        with self._lock:
-            known = self._known.get(name)
-            if known is None:
-                self._known[name] = dist
-                self._inferred = None
-                return
+        known = self._known.get(name)  # a name once known keeps its domain: no lock to read it
+        if known is None:
+            with self._lock:
+                known = self._known.setdefault(name, dist)
+                if known is dist:
+                    self._inferred = None
+                    return
         if known != dist:
             raise ValueError(
                 f"Parameter {name!r} was drawn from {known!r} in earlier trials of study "
@@ -577,7 +576,8 @@ class Study:
             live._close()
         with self._lock:
             if number < len(self._trials):
-                self._hold(frozen)
+                self._view.put(frozen)
+                self._absorb(frozen)
         return frozen
 
     def _hold(self, record: FrozenTrial) -> None:

@@ -56,7 +56,8 @@ class StudyView(TrialsReader):
 
     @property
     def cached(self) -> Sequence[FrozenTrial]:
-        """The trials as of the last ``sync`` (no storage read; the list is the view's own)."""
+        """The trials as of the last ``sync``, without a storage read: the view's own list,
+        one object for the view's life, updated in place by ``sync`` and ``put``."""
         return self._records
 
     def sync(self) -> tuple[list[FrozenTrial], bool]:
@@ -76,7 +77,8 @@ class StudyView(TrialsReader):
                 if new != list(range(start, start + len(new))):  # never expected; stay correct
                     changed, version = self.storage.trials_since(self.study_id, 0)
                     changed.sort(key=lambda t: t.number)
-                    self._records, rebuilt = [], True
+                    self._records.clear()
+                    rebuilt = True
                 for t in changed:
                     self.put(t)
             self._version = version
