@@ -71,12 +71,18 @@ class Trial:
         user_attrs: Mapping[str, Any] | None = None,
         datetime_start: datetime | None = None,
     ) -> None:
-        """Args (given by the study):
-        params: Values drawn already (an ``ask(space)`` configuration, or enqueued values).
-        distributions: The domain of each of ``params``.
-        proposal: The sampler's configuration for a define-by-run trial; ``suggest`` takes a
-            value from it when the name is there and the value fits the domain asked for.
-        fixed: Enqueued names whose domain is learnt when the objective suggests them.
+        """Built complete by the study (``Study.ask``), never by users.
+
+        Args:
+            study: The study the trial belongs to.
+            number: The trial's number in the study.
+            params: Values drawn already (an ``ask(space)`` configuration, or enqueued values).
+            distributions: The domain of each of ``params``.
+            proposal: The sampler's configuration for a define-by-run trial; ``suggest`` takes
+                a value from it when the name is there and the value fits the domain asked for.
+            fixed: Enqueued names whose domain is learnt when the objective suggests them.
+            user_attrs: Attributes given with an enqueued configuration.
+            datetime_start: When the trial started running (UTC).
         """
         self._study = study
         self.number = number

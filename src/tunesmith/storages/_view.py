@@ -44,6 +44,11 @@ class StudyView(TrialsReader):
         self._version = 0
         self._lock = threading.RLock()
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle as a new view of the same study: on the same database for a SQL storage (what
+        a worker process receives), on a copy for the in-memory one. It syncs afresh."""
+        return (StudyView, (self.storage, self.study_name))
+
     def __repr__(self) -> str:
         return f"StudyView(study_name={self.study_name!r}, n_trials={len(self._records)})"
 
