@@ -309,8 +309,9 @@ def create_trial(
 class TrialsReader:
     """``get_trials`` and ``direction`` over ``trials`` and ``directions``, as ``Study`` has them.
 
-    Mixed into ``StudySnapshot`` and ``tunesmith.storages.StudyView``, so a pruner written
-    against a ``Study`` (``study.get_trials(...)``, ``study.direction``) works with them too.
+    Mixed into ``Study`` (which syncs in its own ``get_trials``), ``StudySnapshot`` and
+    ``tunesmith.storages.StudyView``, so a pruner written against a ``Study``
+    (``study.get_trials(...)``, ``study.direction``) works with all three.
     """
 
     __slots__ = ()

@@ -28,6 +28,7 @@ from .records import (
     Direction,
     FrozenTrial,
     StudySnapshot,
+    TrialsReader,
     TrialState,
     as_directions,
     as_float_tuple,
@@ -59,7 +60,7 @@ Objective = Callable[[Trial], Any]
 Callback = Callable[["Study", FrozenTrial], None]
 
 
-class Study:
+class Study(TrialsReader):
     """An optimization run: its trials, in a storage, and the sampler that proposes new ones.
 
     Create one with ``tunesmith.create_study`` or ``tunesmith.load_study``.
@@ -117,13 +118,6 @@ class Study:
     @property
     def storage(self) -> BaseStorage:
         return self._storage
-
-    @property
-    def direction(self) -> Direction:
-        """The direction of a single-objective study."""
-        if len(self.directions) != 1:
-            raise RuntimeError("This study has several objectives; use `directions`.")
-        return self.directions[0]
 
     # -- cache -----------------------------------------------------------------------------------
     def _sync(self) -> None:
@@ -485,14 +479,14 @@ class Study:
     def _report(self, number: int, intermediate: Mapping[int, float]) -> None:
         self._storage.update_trial(self._id, number, intermediate_values=intermediate)
 
-    def _should_prune(self, record: FrozenTrial) -> bool:
-        """The pruner's verdict on the running ``record``, against one snapshot of the trials."""
-        if isinstance(self.pruner, NopPruner):
+    def _should_prune(self, trial: Trial) -> bool:
+        """The pruner's verdict on the running ``trial``, against one snapshot of the trials."""
+        if isinstance(self.pruner, NopPruner):  # no record to build, no sync
             return False
         with self._lock:
             self._sync()
             snapshot = StudySnapshot(self.study_name, self.directions, tuple(self._trials))
-        return bool(self.pruner.prune(snapshot, record))
+        return bool(self.pruner.prune(snapshot, trial._running_record()))
 
     # -- tell ------------------------------------------------------------------------------------
     def tell(
@@ -559,15 +553,13 @@ class Study:
         else:
             raise TypeError(f"tell: `trial` must be a Trial or its number, but got {trial!r}.")
         fields: dict[str, Any] = live._final_fields(state) if live is not None else {}
-        reported = fields.pop("reported", None)
         if constraints is not None:
             cons = as_float_tuple(constraints, "constraints")
             self._check_constraints(cons, number)
             fields["constraints"] = cons
         fields.update(state=state, values=values, error=error)
         if state is TrialState.PRUNED and values is None and len(self.directions) == 1:
-            if reported is None:
-                reported = self._reported(number)
+            reported = live.intermediate_values if live is not None else self._reported(number)
             if reported and math.isfinite(last := reported[max(reported)]):
                 fields["values"] = (last,)
         frozen = self._storage.update_trial(self._id, number, **fields)
@@ -576,8 +568,7 @@ class Study:
             live._close()
         with self._lock:
             if number < len(self._trials):
-                self._view.put(frozen)
-                self._absorb(frozen)
+                self._hold(frozen)
         return frozen
 
     def _hold(self, record: FrozenTrial) -> None:

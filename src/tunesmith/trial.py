@@ -29,12 +29,13 @@ class Trial:
     The study builds a trial complete, with what it knows before the objective runs: the whole
     configuration of an ``ask(space)`` trial, the sampler's ``proposal`` for a define-by-run one,
     the ``fixed`` names of an enqueued configuration. From then on the trial owns its state and
-    talks to its study through a few private calls, and the study to the trial through two:
+    talks to its study through a few private calls, and the study to the trial through three:
 
     - trial -> study: ``_check_domain`` and ``_sample_param`` (in ``suggest``), ``_report``,
       ``_should_prune`` and ``_check_constraints``;
-    - study -> trial: ``_final_fields(state)`` (what to store when the trial is told; it refuses
-      a finished trial) and ``_close()`` (once that is stored).
+    - study -> trial: ``_running_record()`` (what a pruner judges; built only when the pruner
+      may prune), ``_final_fields(state)`` (what to store when the trial is told; it refuses a
+      finished trial) and ``_close()`` (once that is stored).
 
     Example:
         >>> import tunesmith as ts
@@ -212,7 +213,7 @@ class Trial:
         self._check_not_finished()
         if not self._intermediate:
             return False
-        return self._study._should_prune(self._running_record())
+        return self._study._should_prune(self)
 
     def _running_record(self) -> FrozenTrial:
         """The trial as a RUNNING record: what a pruner judges."""
@@ -231,8 +232,7 @@ class Trial:
         """What the study stores when the trial is told ``state`` (the study's seam).
 
         Enqueued values the objective never asked for are not part of a finished configuration;
-        a FAIL trial keeps them, to show what it was asked to evaluate. ``reported`` is the
-        learning curve (for a PRUNED trial's last value), not a stored field.
+        a FAIL trial keeps them, to show what it was asked to evaluate.
 
         Raises:
             TrialFinishedError: The trial was told already.
@@ -243,7 +243,6 @@ class Trial:
         fields: dict[str, Any] = {
             "params": {k: v for k, v in self._params.items() if k not in unused},
             "distributions": {k: v for k, v in self._distributions.items() if k not in unused},
-            "reported": self._intermediate,
         }
         if self.user_attrs:
             fields["user_attrs"] = self.user_attrs
